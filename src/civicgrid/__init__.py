@@ -1,0 +1,1 @@
+"""CivicGrid: grid-based grassroots governance and livelihood protection."""

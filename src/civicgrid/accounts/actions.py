@@ -1,0 +1,13 @@
+"""Audit action codes of the accounts app."""
+
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.audit import register_action
+
+LOGIN = register_action("accounts.login", _("signed in"))
+LOGOUT = register_action("accounts.logout", _("signed out"))
+LOGIN_FAILED = register_action("accounts.login_failed", _("failed to sign in"))
+LOCKED_OUT = register_action("accounts.locked_out", _("was locked out after repeated failures"))
+USER_CREATED = register_action("accounts.user.created", _("created a user"))
+USER_CHANGED = register_action("accounts.user.changed", _("changed a user"))
+ORG_CREATED = register_action("accounts.organisation.created", _("created an organisation"))

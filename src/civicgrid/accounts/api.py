@@ -1,0 +1,5 @@
+"""JSON API for the current user."""
+
+from ninja import Router
+
+router = Router(tags=["accounts"])

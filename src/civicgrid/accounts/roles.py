@@ -1,0 +1,51 @@
+"""Roles and what each may do. Least privilege: a role gets only the capabilities it needs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("grid worker")
+    LIAISON = "liaison", _("micro-grid liaison")
+    COMMUNITY_STAFF = "community_staff", _("community staff")
+    TOWN_OPERATOR = "town_operator", _("town operator")
+    COUNTY_OPERATOR = "county_operator", _("county operator")
+    DEPARTMENT_OFFICER = "department_officer", _("department officer")
+    MEDIATOR = "mediator", _("mediator")
+    CIVIL_AFFAIRS = "civil_affairs", _("civil-affairs officer")
+    LEADER = "leader", _("leader")
+    ADMIN = "admin", _("administrator")
+
+
+class Cap:
+    """Capability names, one per action a role may be granted."""
+
+    VIEW_REGIONS = "regions.view"
+    LOCATE = "regions.locate"
+    EDIT_BOUNDARIES = "regions.edit_boundaries"
+    MANAGE_USERS = "accounts.manage_users"
+    MANAGE_ORGS = "accounts.manage_organisations"
+
+
+_FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset(_FIELD),
+    Role.LIAISON: frozenset(_FIELD),
+    Role.COMMUNITY_STAFF: frozenset(_FIELD),
+    Role.TOWN_OPERATOR: frozenset(_FIELD),
+    Role.COUNTY_OPERATOR: frozenset(_FIELD | {Cap.EDIT_BOUNDARIES}),
+    Role.DEPARTMENT_OFFICER: frozenset(_FIELD),
+    Role.MEDIATOR: frozenset(_FIELD),
+    Role.CIVIL_AFFAIRS: frozenset(_FIELD),
+    Role.LEADER: frozenset({Cap.VIEW_REGIONS}),
+    Role.ADMIN: frozenset(_FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS}),
+}
+
+# Roles that may use the Django admin (it runs inside the user's region scope too).
+STAFF_ROLES = frozenset({Role.ADMIN})
+
+
+def role_can(role: str, capability: str) -> bool:
+    return capability in CAPABILITIES.get(role, frozenset())

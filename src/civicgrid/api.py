@@ -1,0 +1,57 @@
+"""The JSON API under /api/v1/: one NinjaAPI, each app adds its router; errors as {code, message}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import SessionAuth
+
+from civicgrid.accounts.api import router as accounts_router
+from civicgrid.core.errors import DomainError
+from civicgrid.regions.api import router as regions_router
+
+# SessionAuth checks CSRF on unsafe methods (SECURITY.md: ninja views are CSRF-exempt otherwise).
+api = NinjaAPI(
+    title="CivicGrid API",
+    version="1",
+    auth=SessionAuth(csrf=True),
+    urls_namespace="api",
+)
+api.add_router("/regions", regions_router)
+api.add_router("/", accounts_router)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    body = {"code": "not_found", "message": _("Not found, or not in your area.")}
+    return api.create_response(request, body, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    body = {"code": "permission_denied", "message": _("Your role does not allow this.")}
+    return api.create_response(request, body, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    body = {"code": "auth.required", "message": _("Please sign in first.")}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    body = {
+        "code": "request.invalid",
+        "message": _("The request is not valid; see details."),
+        "details": {"errors": exc.errors},
+    }
+    return api.create_response(request, body, status=422)

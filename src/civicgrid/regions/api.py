@@ -1,0 +1,5 @@
+"""JSON API for the place tree (filled in below)."""
+
+from ninja import Router
+
+router = Router(tags=["regions"])

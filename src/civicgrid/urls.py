@@ -1,0 +1,14 @@
+"""URL wiring: pages, the admin, the JSON API and the language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from civicgrid.api import api
+
+urlpatterns = [
+    path("", include("civicgrid.accounts.urls")),
+    path("regions/", include("civicgrid.regions.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

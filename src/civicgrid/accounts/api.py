@@ -1,5 +1,38 @@
-"""JSON API for the current user."""
+"""JSON API for the signed-in user: /api/v1/me."""
 
-from ninja import Router
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from civicgrid.accounts.roles import CAPABILITIES
 
 router = Router(tags=["accounts"])
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    region_code: str
+    region_name: str
+    organisation: str | None
+    capabilities: list[str]
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user, their role and area")
+def me(request: HttpRequest) -> Any:
+    user: Any = request.user
+    return {
+        "username": user.username,
+        "full_name": user.get_full_name(),
+        "role": user.role,
+        "role_label": str(user.get_role_display()) if user.role else "",
+        "region_code": user.region_code,
+        "region_name": user.region.name if user.region_id else "",
+        "organisation": user.organisation.name if user.organisation_id else None,
+        "capabilities": sorted(CAPABILITIES.get(user.role, ())),
+    }

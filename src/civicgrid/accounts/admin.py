@@ -1,0 +1,44 @@
+"""Admin for users and organisations, limited to the administrator's subtree."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts import selectors
+from civicgrid.accounts.models import Organisation, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "role", "region", "organisation", "is_active",
+                    "is_demo")
+    list_filter = ("role", "is_active", "is_demo")
+    search_fields = ("username", "first_name", "=region__code")
+    raw_id_fields = ("region",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email", "phone")}),
+        (_("Role and area"), {"fields": ("role", "region", "organisation")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_demo", "last_login",
+                                  "date_joined", "password_changed_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2",
+                                                  "role", "region", "organisation")}),
+    )
+    readonly_fields = ("last_login", "date_joined", "password_changed_at", "is_demo")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return selectors.users_visible_to(request.user)  # type: ignore[arg-type]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "sector", "region", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "sector")
+    raw_id_fields = ("region",)

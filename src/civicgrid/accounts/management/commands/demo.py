@@ -1,0 +1,117 @@
+"""`civicgrid demo`: the real divisions of Jiangsu, grids for one Nanjing district, demo users."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_scopes import scopes_disabled
+
+from civicgrid.accounts import services
+from civicgrid.accounts.models import Organisation, User
+from civicgrid.accounts.roles import Role
+from civicgrid.core.errors import DomainError
+from civicgrid.regions.generation import generate_grids, synthesize_boundaries
+from civicgrid.regions.importing import import_divisions
+from civicgrid.regions.levels import Level
+from civicgrid.regions.models import Region
+
+DEMO_PASSWORD = "CivicGrid-Demo-2026"  # noqa: S105 - printed for the demo; demo accounts only
+DEMO_AREA = "320113"  # 南京市栖霞区
+
+# (user name, full name, role, level of the node they sit at, organisation key)
+PERSONAS = [
+    ("demo_admin", "系统管理员", Role.ADMIN, Level.PROVINCE, None),
+    ("demo_leader", "区领导", Role.LEADER, Level.COUNTY, None),
+    ("demo_county", "区指挥中心值班员", Role.COUNTY_OPERATOR, Level.COUNTY, None),
+    ("demo_civil", "区民政局科员", Role.CIVIL_AFFAIRS, Level.COUNTY, "civil"),
+    ("demo_officer", "区城管局办事员", Role.DEPARTMENT_OFFICER, Level.COUNTY, "urban"),
+    ("demo_town", "街道指挥中心值班员", Role.TOWN_OPERATOR, Level.TOWN, None),
+    ("demo_mediator", "街道人民调解员", Role.MEDIATOR, Level.TOWN, "mediation"),
+    ("demo_community", "社区全科社工", Role.COMMUNITY_STAFF, Level.COMMUNITY, None),
+    ("demo_grid", "专职网格员", Role.GRID_WORKER, Level.GRID, None),
+    ("demo_liaison", "微网格联络员", Role.LIAISON, Level.MICROGRID, None),
+    ("demo_outsider", "邻街道网格员", Role.GRID_WORKER, Level.GRID, "sibling"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo world (idempotent) and print how to sign in."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--area", default=DEMO_AREA, help="county code to fill with grids")
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, area: str, seed: int, **options: Any) -> None:
+        try:
+            with scopes_disabled():
+                self._build(area, seed)
+        except DomainError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+
+    def _build(self, area: str, seed: int) -> None:
+        started = time.perf_counter()
+        result = import_divisions()
+        self.stdout.write(f"Divisions of Jiangsu: {result}")
+        if not Region.all_objects.filter(code="32", boundary__isnull=False).exists():
+            count = synthesize_boundaries(root_code="32", seed=seed)
+            self.stdout.write(f"Synthetic boundaries drawn for {count} areas.")
+        if not Region.all_objects.filter(code__startswith=area, level=Level.GRID).exists():
+            generated = generate_grids(area_code=area, seed=seed)
+            self.stdout.write(f"Grids for {area}: {generated}")
+        self._users(area)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo world ready in {time.perf_counter() - started:.1f}s."))
+
+    def _first(self, prefix: str, level: int) -> Region:
+        node = Region.all_objects.filter(code__startswith=prefix, level=level).order_by("code").first()
+        if node is None:
+            raise CommandError(f"no region of level {level} under {prefix}")
+        return node
+
+    def _users(self, area: str) -> None:
+        county = self._first(area, Level.COUNTY)
+        town = self._first(area, Level.TOWN)
+        sibling_town = Region.all_objects.filter(
+            parent_id=county.code, level=Level.TOWN).exclude(code=town.code).order_by("code").first()
+        orgs = {
+            "civil": services.create_organisation(name=f"{county.name}民政局", kind="department",
+                                                  sector="民政", region_code=county.code),
+            "urban": services.create_organisation(name=f"{county.name}城市管理局", kind="department",
+                                                  sector="城管", region_code=county.code),
+            "mediation": services.create_organisation(
+                name=f"{town.name}人民调解委员会", kind="mediation", sector="调解",
+                region_code=town.code),
+        }
+        services.create_organisation(name=f"国网南京{county.name}供电公司", kind="enterprise",
+                                     sector="供电", region_code=county.code)
+        rows = []
+        for username, full_name, role, level, org_key in PERSONAS:
+            if org_key == "sibling":
+                if sibling_town is None:
+                    continue
+                node, org = self._first(sibling_town.code, level), None
+            elif level <= Level.COUNTY:
+                node = self._first("32" if level == Level.PROVINCE else area, level)
+                org = orgs.get(org_key or "")
+            else:
+                node, org = self._first(town.code, level), orgs.get(org_key or "")
+            self._ensure_user(username, full_name, role, node, org)
+            rows.append((username, str(Role(role).label), f"{node.name} ({node.code})"))
+        self._print_sign_in(rows)
+
+    def _ensure_user(self, username: str, full_name: str, role: str, node: Region,
+                     org: Organisation | None) -> None:
+        if User.objects.filter(username=username).exists():
+            return
+        services.create_user(username=username, password=DEMO_PASSWORD, role=role,
+                             region_code=node.code, organisation=org, full_name=full_name,
+                             is_demo=True)
+
+    def _print_sign_in(self, rows: list[tuple[str, str, str]]) -> None:
+        self.stdout.write("")
+        self.stdout.write("Sign in at http://127.0.0.1:8000/ with any of these demo accounts")
+        self.stdout.write(f"(password for all: {DEMO_PASSWORD}):")
+        for username, role, where in rows:
+            self.stdout.write(f"  {username:<16} {role:<24} {where}")

@@ -1,0 +1,37 @@
+"""Read-only admin for the audit log: no add, change or delete path exists."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from civicgrid.core.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor_username", "source_ip", "action", "object_repr", "region_code",
+                    "outcome")
+    list_filter = ("outcome", "action")
+    search_fields = ("actor_username", "action", "object_id", "=region_code")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        # Records about an area are read only by administrators of that area; records with no
+        # area (failed sign-ins of unknown names) only at province level.
+        code = getattr(request.user, "region_code", "")
+        if not code:
+            return AuditEntry.objects.none()
+        mine = Q(region_code__startswith=code)
+        return AuditEntry.objects.filter(mine | Q(region_code="") if len(code) <= 2 else mine)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False

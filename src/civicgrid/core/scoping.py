@@ -1,0 +1,28 @@
+"""The region code a scoped read starts from, with a clear error when there is none."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.errors import DomainError
+
+
+class HasRegion(Protocol):
+    """Anything that carries a region code: a user, or a region itself."""
+
+    @property
+    def region_code(self) -> str: ...
+
+
+def root_code(who: HasRegion | str) -> str:
+    """The code of the subtree `who` may see. Never empty: an empty prefix would match everything."""
+    code = who if isinstance(who, str) else getattr(who, "region_code", "")
+    if not code:
+        raise DomainError(
+            "accounts.no_region",
+            _("Your account is not assigned to any area. Ask an administrator to assign one."),
+            status=403,
+        )
+    return code

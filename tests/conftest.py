@@ -1,0 +1,95 @@
+"""The small world every test can use: a few areas of Nanjing and one persona per kind of user.
+
+Place tree (boxes in degrees, side by side so borders are shared):
+
+    32 江苏省 → 3201 南京市 → 320113 栖霞区
+        320113002 尧化街道 (town A)  → 320113002001 community A1 → grid …001 → micro-grids …001, …002
+        320113003 马群街道 (town B, the sibling) → 320113003001 community B1 → grid …001 → micro …001
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django_scopes import scopes_disabled
+
+from civicgrid.accounts.models import Organisation, User
+from civicgrid.accounts.roles import Role
+from civicgrid.regions.levels import Level
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite building personas.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    province: object
+    county: object
+    town_a: object
+    town_b: object
+    community_a: object
+    community_b: object
+    grid_a: object
+    micro_a1: object
+    micro_a2: object
+    grid_b: object
+    micro_b1: object
+    admin: User
+    county_operator: User
+    town_operator: User
+    grid_worker: User
+    outsider: User
+    leader: User
+    officer: User
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    with scopes_disabled():
+        province = f.region("32", "江苏省", Level.PROVINCE, (118.0, 31.0, 120.0, 33.0))
+        f.region("3201", "南京市", Level.CITY, (118.0, 31.0, 120.0, 33.0))
+        county = f.region("320113", "栖霞区", Level.COUNTY, (118.0, 31.0, 120.0, 33.0))
+        town_a = f.region("320113002", "尧化街道", Level.TOWN, (118.0, 31.0, 119.0, 33.0))
+        town_b = f.region("320113003", "马群街道", Level.TOWN, (119.0, 31.0, 120.0, 33.0))
+        community_a = f.region("320113002001", "尧化门社区", Level.COMMUNITY, (118.0, 31.0, 119.0, 33.0))
+        community_b = f.region("320113003001", "马群社区", Level.COMMUNITY, (119.0, 31.0, 120.0, 33.0))
+        grid_a = f.region("320113002001001", "第1网格", Level.GRID, (118.0, 31.0, 119.0, 33.0))
+        micro_a1 = f.region("320113002001001001", "第1网格第1微网格", Level.MICROGRID,
+                            (118.0, 31.0, 119.0, 32.0), households=80)
+        micro_a2 = f.region("320113002001001002", "第1网格第2微网格", Level.MICROGRID,
+                            (118.0, 32.0, 119.0, 33.0), households=60)
+        grid_b = f.region("320113003001001", "第1网格", Level.GRID, (119.0, 31.0, 120.0, 33.0))
+        micro_b1 = f.region("320113003001001001", "第1网格第1微网格", Level.MICROGRID,
+                            (119.0, 31.0, 120.0, 33.0), households=90)
+        dept = Organisation.all_objects.create(name="栖霞区城市管理局", kind="department",
+                                               sector="城管", region=county)
+        return World(
+            province=province, county=county, town_a=town_a, town_b=town_b,
+            community_a=community_a, community_b=community_b, grid_a=grid_a,
+            micro_a1=micro_a1, micro_a2=micro_a2, grid_b=grid_b, micro_b1=micro_b1,
+            admin=f.user("alice_admin", Role.ADMIN, "32"),
+            county_operator=f.user("carol_county", Role.COUNTY_OPERATOR, "320113"),
+            town_operator=f.user("tom_town", Role.TOWN_OPERATOR, "320113002"),
+            grid_worker=f.user("gina_grid", Role.GRID_WORKER, "320113002001001"),
+            outsider=f.user("oscar_outsider", Role.GRID_WORKER, "320113003001001"),
+            leader=f.user("lee_leader", Role.LEADER, "320113"),
+            officer=f.user("owen_officer", Role.DEPARTMENT_OFFICER, "320113", organisation=dept),
+        )
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user():
+    """`as_user(world.grid_worker)` → a test client signed in as that persona."""
+    return client_for

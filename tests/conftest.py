@@ -57,22 +57,50 @@ def world(db: None) -> World:
         county = f.region("320113", "栖霞区", Level.COUNTY, (118.0, 31.0, 120.0, 33.0))
         town_a = f.region("320113002", "尧化街道", Level.TOWN, (118.0, 31.0, 119.0, 33.0))
         town_b = f.region("320113003", "马群街道", Level.TOWN, (119.0, 31.0, 120.0, 33.0))
-        community_a = f.region("320113002001", "尧化门社区", Level.COMMUNITY, (118.0, 31.0, 119.0, 33.0))
-        community_b = f.region("320113003001", "马群社区", Level.COMMUNITY, (119.0, 31.0, 120.0, 33.0))
+        community_a = f.region(
+            "320113002001", "尧化门社区", Level.COMMUNITY, (118.0, 31.0, 119.0, 33.0)
+        )
+        community_b = f.region(
+            "320113003001", "马群社区", Level.COMMUNITY, (119.0, 31.0, 120.0, 33.0)
+        )
         grid_a = f.region("320113002001001", "第1网格", Level.GRID, (118.0, 31.0, 119.0, 33.0))
-        micro_a1 = f.region("320113002001001001", "第1网格第1微网格", Level.MICROGRID,
-                            (118.0, 31.0, 119.0, 32.0), households=80)
-        micro_a2 = f.region("320113002001001002", "第1网格第2微网格", Level.MICROGRID,
-                            (118.0, 32.0, 119.0, 33.0), households=60)
+        micro_a1 = f.region(
+            "320113002001001001",
+            "第1网格第1微网格",
+            Level.MICROGRID,
+            (118.0, 31.0, 119.0, 32.0),
+            households=80,
+        )
+        micro_a2 = f.region(
+            "320113002001001002",
+            "第1网格第2微网格",
+            Level.MICROGRID,
+            (118.0, 32.0, 119.0, 33.0),
+            households=60,
+        )
         grid_b = f.region("320113003001001", "第1网格", Level.GRID, (119.0, 31.0, 120.0, 33.0))
-        micro_b1 = f.region("320113003001001001", "第1网格第1微网格", Level.MICROGRID,
-                            (119.0, 31.0, 120.0, 33.0), households=90)
-        dept = Organisation.all_objects.create(name="栖霞区城市管理局", kind="department",
-                                               sector="城管", region=county)
+        micro_b1 = f.region(
+            "320113003001001001",
+            "第1网格第1微网格",
+            Level.MICROGRID,
+            (119.0, 31.0, 120.0, 33.0),
+            households=90,
+        )
+        dept = Organisation.all_objects.create(
+            name="栖霞区城市管理局", kind="department", sector="城管", region=county
+        )
         return World(
-            province=province, county=county, town_a=town_a, town_b=town_b,
-            community_a=community_a, community_b=community_b, grid_a=grid_a,
-            micro_a1=micro_a1, micro_a2=micro_a2, grid_b=grid_b, micro_b1=micro_b1,
+            province=province,
+            county=county,
+            town_a=town_a,
+            town_b=town_b,
+            community_a=community_a,
+            community_b=community_b,
+            grid_a=grid_a,
+            micro_a1=micro_a1,
+            micro_a2=micro_a2,
+            grid_b=grid_b,
+            micro_b1=micro_b1,
             admin=f.user("alice_admin", Role.ADMIN, "32"),
             county_operator=f.user("carol_county", Role.COUNTY_OPERATOR, "320113"),
             town_operator=f.user("tom_town", Role.TOWN_OPERATOR, "320113002"),

@@ -12,8 +12,13 @@ from civicgrid.regions.models import Region
 PASSWORD = "Correct-Horse-42!"
 
 
-def region(code: str, name: str, level: Level, box: tuple[float, float, float, float] | None = None,
-           households: int = 0) -> Region:
+def region(
+    code: str,
+    name: str,
+    level: Level,
+    box: tuple[float, float, float, float] | None = None,
+    households: int = 0,
+) -> Region:
     geom = shapely.box(*box) if box else None
     return Region.all_objects.create(
         code=code,
@@ -27,7 +32,16 @@ def region(code: str, name: str, level: Level, box: tuple[float, float, float, f
     )
 
 
-def user(username: str, role: str, region_code: str, organisation: Organisation | None = None,
-         ) -> User:
-    return account_services.create_user(username=username, password=PASSWORD, role=role,
-                                         region_code=region_code, organisation=organisation)
+def user(
+    username: str,
+    role: str,
+    region_code: str,
+    organisation: Organisation | None = None,
+) -> User:
+    return account_services.create_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        region_code=region_code,
+        organisation=organisation,
+    )

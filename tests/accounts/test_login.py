@@ -57,11 +57,14 @@ def test_five_failures_lock_the_account_even_for_the_right_password(world, setti
     failures = AuditEntry.objects.filter(action="accounts.login_failed", actor_username="gina_grid")
     # The attempt refused by the lock is logged as a failure too.
     assert failures.count() == settings.AXES_FAILURE_LIMIT + 1
-    assert AuditEntry.objects.filter(action="accounts.locked_out",
-                                     actor_username="gina_grid").exists()
+    assert AuditEntry.objects.filter(
+        action="accounts.locked_out", actor_username="gina_grid"
+    ).exists()
 
 
-def test_the_lock_is_per_user_name_so_a_colleague_at_the_same_address_can_still_sign_in(world, settings):
+def test_the_lock_is_per_user_name_so_a_colleague_at_the_same_address_can_still_sign_in(
+    world, settings
+):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "gina_grid", "Wrong-Password-1!")

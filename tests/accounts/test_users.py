@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 
 def make(**overrides):
-    args = {"username": "new_person", "password": "Str0ng-Enough-Pass", "role": Role.GRID_WORKER,
-            "region_code": "320113002001001"}
+    args = {
+        "username": "new_person",
+        "password": "Str0ng-Enough-Pass",
+        "role": Role.GRID_WORKER,
+        "region_code": "320113002001001",
+    }
     args.update(overrides)
     return services.create_user(**args)
 

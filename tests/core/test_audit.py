@@ -33,9 +33,15 @@ def test_an_unregistered_action_code_is_refused():
 
 def test_a_role_change_is_logged_with_who_did_it_and_what_changed(world):
     with acting_as(world.admin, "10.1.2.3"):
-        services.assign_role(user=world.grid_worker, role=Role.COMMUNITY_STAFF,
-                             region_code="320113002001", by=world.admin)
-    entry = AuditEntry.objects.get(action="accounts.user.changed", object_id=str(world.grid_worker.pk))
+        services.assign_role(
+            user=world.grid_worker,
+            role=Role.COMMUNITY_STAFF,
+            region_code="320113002001",
+            by=world.admin,
+        )
+    entry = AuditEntry.objects.get(
+        action="accounts.user.changed", object_id=str(world.grid_worker.pk)
+    )
     assert entry.actor == world.admin
     assert entry.source_ip == "10.1.2.3"
     assert entry.data["changes"]["role"] == {"from": "grid_worker", "to": "community_staff"}
@@ -45,7 +51,9 @@ def test_a_role_change_is_logged_with_who_did_it_and_what_changed(world):
 def test_a_password_change_is_logged_without_the_hash(world):
     world.grid_worker.set_password("Another-Secret-77!")
     world.grid_worker.save()
-    entry = AuditEntry.objects.get(action="accounts.user.changed", object_id=str(world.grid_worker.pk))
+    entry = AuditEntry.objects.get(
+        action="accounts.user.changed", object_id=str(world.grid_worker.pk)
+    )
     assert entry.data["changes"]["password"] == {"changed": True}
     assert "pbkdf2" not in str(entry.data) and "md5" not in str(entry.data)
 

@@ -33,8 +33,11 @@ def test_ancestors_run_from_the_province_down(code):
     assert all(code.startswith(c) for c in chain)
 
 
-@given(st.text(max_size=20).filter(lambda s: not (s.isascii() and s.isdigit()
-                                                  and len(s) in CODE_LENGTH.values())))
+@given(
+    st.text(max_size=20).filter(
+        lambda s: not (s.isascii() and s.isdigit() and len(s) in CODE_LENGTH.values())
+    )
+)
 def test_anything_else_is_not_a_code(text):
     assert level_of_code(text) is None
     assert parent_code(text) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -26,7 +26,7 @@ def lookup(user: User, visible: QuerySet[M], capability: str | None = None, **wh
     """
     try:
         obj = visible.get(**where)
-    except (visible.model.DoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError):
         raise Http404 from None
     if capability is not None:
         require(user, capability)

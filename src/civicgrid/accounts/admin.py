@@ -14,8 +14,15 @@ from civicgrid.accounts.models import Organisation, User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "first_name", "role", "region", "organisation", "is_active",
-                    "is_demo")
+    list_display = (
+        "username",
+        "first_name",
+        "role",
+        "region",
+        "organisation",
+        "is_active",
+        "is_demo",
+    )
     list_filter = ("role", "is_active", "is_demo")
     search_fields = ("username", "first_name", "=region__code")
     raw_id_fields = ("region",)
@@ -23,12 +30,28 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email", "phone")}),
         (_("Role and area"), {"fields": ("role", "region", "organisation")}),
-        (_("Status"), {"fields": ("is_active", "is_staff", "is_demo", "last_login",
-                                  "date_joined", "password_changed_at")}),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_demo",
+                    "last_login",
+                    "date_joined",
+                    "password_changed_at",
+                )
+            },
+        ),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2",
-                                                  "role", "region", "organisation")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "password1", "password2", "role", "region", "organisation"),
+            },
+        ),
     )
     readonly_fields = ("last_login", "date_joined", "password_changed_at", "is_demo")
 

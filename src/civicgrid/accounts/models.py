@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +29,8 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = ScopedManager(region="region__code__startswith")
-    all_objects = models.Manager()
+    objects: models.Manager[Organisation] = ScopedManager(region="region__code__startswith")
+    all_objects: models.Manager[Organisation] = models.Manager()
 
     class Meta:
         ordering = ["region_id", "name"]
@@ -43,10 +43,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class CivicUserManager(UserManager["User"]):
-    pass
 
 
 class User(AbstractUser):
@@ -73,8 +69,6 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("demo account"), default=False)
     password_changed_at = models.DateTimeField(default=timezone.now)
-
-    objects = CivicUserManager()
 
     REQUIRED_FIELDS = ["email", "role", "region"]
 

@@ -20,11 +20,15 @@ def _region_within(code: str, by: User | None) -> Region:
         raise DomainError("accounts.no_region", _("Every account must belong to one area."))
     region = Region.all_objects.filter(code=code).first()
     if region is None:
-        raise DomainError("regions.unknown_code", _("There is no area with code %(code)s.")
-                          % {"code": code[:24]})
+        raise DomainError(
+            "regions.unknown_code", _("There is no area with code %(code)s.") % {"code": code[:24]}
+        )
     if by is not None and not code.startswith(by.region_code or "\0"):
-        raise DomainError("accounts.region_outside_scope",
-                          _("You can only assign areas inside your own area."), status=403)
+        raise DomainError(
+            "accounts.region_outside_scope",
+            _("You can only assign areas inside your own area."),
+            status=403,
+        )
     return region
 
 
@@ -51,8 +55,15 @@ def create_user(
     region = _region_within(region_code, by)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError("accounts.username_taken", _("That user name is already taken."))
-    user = User(username=username, email=email, role=role, region=region,
-                organisation=organisation, first_name=full_name[:150], is_demo=is_demo)
+    user = User(
+        username=username,
+        email=email,
+        role=role,
+        region=region,
+        organisation=organisation,
+        first_name=full_name[:150],
+        is_demo=is_demo,
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -75,14 +86,18 @@ def assign_role(*, user: User, role: str, region_code: str, by: User) -> User:
 
 
 @transaction.atomic
-def create_organisation(*, name: str, kind: str, region_code: str, sector: str = "",
-                        by: User | None = None) -> Organisation:
+def create_organisation(
+    *, name: str, kind: str, region_code: str, sector: str = "", by: User | None = None
+) -> Organisation:
     if kind not in Organisation.Kind.values:
-        raise DomainError("accounts.bad_organisation_kind",
-                          _("'%(kind)s' is not a kind of organisation.") % {"kind": kind[:40]})
+        raise DomainError(
+            "accounts.bad_organisation_kind",
+            _("'%(kind)s' is not a kind of organisation.") % {"kind": kind[:40]},
+        )
     region = _region_within(region_code, by)
     org, created = Organisation.all_objects.get_or_create(
-        region=region, name=name, defaults={"kind": kind, "sector": sector})
+        region=region, name=name, defaults={"kind": kind, "sector": sector}
+    )
     if created:
         log_action(org, actions.ORG_CREATED, by=by, data={"kind": kind, "sector": sector})
     return org

@@ -28,14 +28,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("regions:browse", code=code)
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any] | None = None,
-               *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes answers once an account is locked (the same for unknown users)."""
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse({"code": "auth.locked_out", "message": _(
-            "Too many failed sign-ins. Try again later or ask an administrator.")}, status=429)
-    return render(request, "accounts/login.html", {"locked_out": True,
-                                                   "form": LoginView.form_class(request)},
-                  status=429)
+        return JsonResponse(
+            {
+                "code": "auth.locked_out",
+                "message": _("Too many failed sign-ins. Try again later or ask an administrator."),
+            },
+            status=429,
+        )
+    return render(
+        request,
+        "accounts/login.html",
+        {"locked_out": True, "form": LoginView.form_class(request)},
+        status=429,
+    )

@@ -11,8 +11,15 @@ from civicgrid.core.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_username", "source_ip", "action", "object_repr", "region_code",
-                    "outcome")
+    list_display = (
+        "at",
+        "actor_username",
+        "source_ip",
+        "action",
+        "object_repr",
+        "region_code",
+        "outcome",
+    )
     list_filter = ("outcome", "action")
     search_fields = ("actor_username", "action", "object_id", "=region_code")
     date_hierarchy = "at"

@@ -23,7 +23,8 @@ class Actor:
     source_ip: str | None = None
 
 
-_actor: ContextVar[Actor] = ContextVar("civicgrid_actor", default=Actor())
+_NOBODY = Actor()
+_actor: ContextVar[Actor | None] = ContextVar("civicgrid_actor", default=None)
 
 ACTIONS: dict[str, Promise] = {}
 
@@ -48,7 +49,7 @@ def acting_as(user: Any = None, source_ip: str | None = None) -> Iterator[None]:
 
 
 def current_actor() -> Actor:
-    return _actor.get()
+    return _actor.get() or _NOBODY
 
 
 def log_action(

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from civicgrid.core.http import region_code_of
 from civicgrid.regions import geojson, selectors
 
 router = Router(tags=["regions"])
@@ -31,23 +32,25 @@ class SearchParams(Schema):
 
 @router.get("/search", response=list[RegionOut], summary="Search regions by name or code")
 def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
-    return selectors.search_regions(request.user, params.q, level=params.level,
-                                    limit=params.limit)
+    return selectors.search_regions(
+        region_code_of(request), params.q, level=params.level, limit=params.limit
+    )
 
 
 @router.get("/{code}", response=RegionOut, summary="One region of your area")
 def detail(request: HttpRequest, code: str) -> Any:
-    return selectors.region_for(request.user, code)
+    return selectors.region_for(region_code_of(request), code)
 
 
 @router.get("/{code}/children", response=list[RegionOut], summary="The children of a region")
 def children(request: HttpRequest, code: str) -> Any:
-    region = selectors.region_for(request.user, code)
-    return selectors.children_of(request.user, region)
+    mine = region_code_of(request)
+    return selectors.children_of(mine, selectors.region_for(mine, code))
 
 
 @router.get("/{code}/map", summary="GeoJSON of a region and its children's boundaries")
 def region_map(request: HttpRequest, code: str) -> dict[str, Any]:
-    region = selectors.region_for(request.user, code)
-    kids = selectors.children_of(request.user, region, with_boundary=True)
+    mine = region_code_of(request)
+    region = selectors.region_for(mine, code)
+    kids = selectors.children_of(mine, region, with_boundary=True)
     return {"region": geojson.feature(region), "children": geojson.feature_collection(kids)}

@@ -9,7 +9,8 @@ from django_scopes import ScopedManager
 from civicgrid.regions.levels import Level
 
 
-class Region(models.Model):
+# django-scopes builds its manager at run time, which the stubs plugin cannot follow.
+class Region(models.Model):  # type: ignore[django-manager-missing]
     """One node of the place tree. Its code extends its parent's code (see levels.CODE_LENGTH)."""
 
     class Source(models.TextChoices):
@@ -42,8 +43,8 @@ class Region(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Guard (DESIGN.md "Scope", layer 3): reads raise unless a region scope is active.
-    objects = ScopedManager(region="code__startswith")
-    all_objects = models.Manager()
+    objects: models.Manager[Region] = ScopedManager(region="code__startswith")
+    all_objects: models.Manager[Region] = models.Manager()
 
     class Meta:
         ordering = ["code"]

@@ -6,16 +6,25 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import DomainError
 from civicgrid.core.scoping import HasRegion, root_code
 from civicgrid.regions.levels import ancestor_codes, level_of_code
 from civicgrid.regions.models import Region
-from django.utils.translation import gettext_lazy as _
 
 # Columns a list needs; the boundary (up to kilobytes per row) is read only for maps.
-LIST_FIELDS = ("code", "name", "level", "parent_id", "centroid_lng", "centroid_lat",
-               "households", "residents", "source")
+LIST_FIELDS = (
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "centroid_lng",
+    "centroid_lat",
+    "households",
+    "residents",
+    "source",
+)
 
 
 def regions_visible_to(who: HasRegion | str) -> QuerySet[Region]:
@@ -43,21 +52,23 @@ def region_for(who: HasRegion | str, code: str) -> Region:
         raise Http404(code) from None
 
 
-def children_of(who: HasRegion | str, region: Region, *, with_boundary: bool = False
-                ) -> QuerySet[Region]:
+def children_of(
+    who: HasRegion | str, region: Region, *, with_boundary: bool = False
+) -> QuerySet[Region]:
     fields = LIST_FIELDS + (("boundary",) if with_boundary else ())
-    return regions_visible_to(who).filter(parent_id=region.code).only(*fields).order_by("code")
+    return regions_visible_to(who).filter(parent__code=region.code).only(*fields).order_by("code")
 
 
 def breadcrumbs(who: HasRegion | str, region: Region) -> list[Region]:
     """The chain from the caller's own node down to `region` (nodes above it are not theirs)."""
     codes = [c for c in ancestor_codes(region.code) if c.startswith(root_code(who))]
     chain = list(regions_visible_to(who).filter(code__in=codes).only(*LIST_FIELDS))
-    return sorted(chain, key=lambda r: len(r.code)) + [region]
+    return [*sorted(chain, key=lambda r: len(r.code)), region]
 
 
-def search_regions(who: HasRegion | str, query: str, *, level: int | None = None,
-                   limit: int = 50) -> QuerySet[Region]:
+def search_regions(
+    who: HasRegion | str, query: str, *, level: int | None = None, limit: int = 50
+) -> QuerySet[Region]:
     """Regions whose name contains `query` or whose code starts with it."""
     query = query.strip()
     found = regions_visible_to(who).only(*LIST_FIELDS)

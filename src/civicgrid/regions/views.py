@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from civicgrid.core.http import region_code_of
 from civicgrid.regions import selectors
 
 
@@ -17,11 +18,12 @@ def browse_root(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def browse(request: HttpRequest, code: str) -> HttpResponse:
-    region = selectors.region_for(request.user, code)
+    mine = region_code_of(request)
+    region = selectors.region_for(mine, code)
     context = {
         "region": region,
-        "crumbs": selectors.breadcrumbs(request.user, region),
-        "children": selectors.children_of(request.user, region),
+        "crumbs": selectors.breadcrumbs(mine, region),
+        "children": selectors.children_of(mine, region),
         "tile_url": settings.MAP_TILE_URL,
     }
     return render(request, "regions/browse.html", context)
@@ -31,6 +33,10 @@ def browse(request: HttpRequest, code: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """The search box's results (an htmx fragment, or a whole page without JavaScript)."""
     query = request.GET.get("q", "")[:50]
-    results = selectors.search_regions(request.user, query, limit=30) if query.strip() else []
-    template = "regions/_search_results.html" if request.htmx else "regions/search.html"
+    results = (
+        selectors.search_regions(region_code_of(request), query, limit=30) if query.strip() else []
+    )
+    template = (
+        "regions/_search_results.html" if getattr(request, "htmx", False) else "regions/search.html"
+    )
     return render(request, template, {"results": results, "q": query})

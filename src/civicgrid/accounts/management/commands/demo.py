@@ -61,11 +61,14 @@ class Command(BaseCommand):
             generated = generate_grids(area_code=area, seed=seed)
             self.stdout.write(f"Grids for {area}: {generated}")
         self._users(area)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo world ready in {time.perf_counter() - started:.1f}s."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo world ready in {time.perf_counter() - started:.1f}s.")
+        )
 
     def _first(self, prefix: str, level: int) -> Region:
-        node = Region.all_objects.filter(code__startswith=prefix, level=level).order_by("code").first()
+        node = (
+            Region.all_objects.filter(code__startswith=prefix, level=level).order_by("code").first()
+        )
         if node is None:
             raise CommandError(f"no region of level {level} under {prefix}")
         return node
@@ -73,19 +76,38 @@ class Command(BaseCommand):
     def _users(self, area: str) -> None:
         county = self._first(area, Level.COUNTY)
         town = self._first(area, Level.TOWN)
-        sibling_town = Region.all_objects.filter(
-            parent_id=county.code, level=Level.TOWN).exclude(code=town.code).order_by("code").first()
+        sibling_town = (
+            Region.all_objects.filter(parent__code=county.code, level=Level.TOWN)
+            .exclude(code=town.code)
+            .order_by("code")
+            .first()
+        )
         orgs = {
-            "civil": services.create_organisation(name=f"{county.name}民政局", kind="department",
-                                                  sector="民政", region_code=county.code),
-            "urban": services.create_organisation(name=f"{county.name}城市管理局", kind="department",
-                                                  sector="城管", region_code=county.code),
+            "civil": services.create_organisation(
+                name=f"{county.name}民政局",
+                kind="department",
+                sector="民政",
+                region_code=county.code,
+            ),
+            "urban": services.create_organisation(
+                name=f"{county.name}城市管理局",
+                kind="department",
+                sector="城管",
+                region_code=county.code,
+            ),
             "mediation": services.create_organisation(
-                name=f"{town.name}人民调解委员会", kind="mediation", sector="调解",
-                region_code=town.code),
+                name=f"{town.name}人民调解委员会",
+                kind="mediation",
+                sector="调解",
+                region_code=town.code,
+            ),
         }
-        services.create_organisation(name=f"国网南京{county.name}供电公司", kind="enterprise",
-                                     sector="供电", region_code=county.code)
+        services.create_organisation(
+            name=f"国网南京{county.name}供电公司",
+            kind="enterprise",
+            sector="供电",
+            region_code=county.code,
+        )
         rows = []
         for username, full_name, role, level, org_key in PERSONAS:
             if org_key == "sibling":
@@ -101,13 +123,20 @@ class Command(BaseCommand):
             rows.append((username, str(Role(role).label), f"{node.name} ({node.code})"))
         self._print_sign_in(rows)
 
-    def _ensure_user(self, username: str, full_name: str, role: str, node: Region,
-                     org: Organisation | None) -> None:
+    def _ensure_user(
+        self, username: str, full_name: str, role: str, node: Region, org: Organisation | None
+    ) -> None:
         if User.objects.filter(username=username).exists():
             return
-        services.create_user(username=username, password=DEMO_PASSWORD, role=role,
-                             region_code=node.code, organisation=org, full_name=full_name,
-                             is_demo=True)
+        services.create_user(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            region_code=node.code,
+            organisation=org,
+            full_name=full_name,
+            is_demo=True,
+        )
 
     def _print_sign_in(self, rows: list[tuple[str, str, str]]) -> None:
         self.stdout.write("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -19,6 +20,8 @@ api = NinjaAPI(
     version="1",
     auth=SessionAuth(csrf=True),
     urls_namespace="api",
+    # The schema describes our whole surface; only signed-in staff need to read it.
+    docs_decorator=login_required,
 )
 api.add_router("/regions", regions_router)
 api.add_router("/", accounts_router)

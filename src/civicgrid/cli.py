@@ -13,8 +13,9 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     # Commands are spelled with dashes on the command line (import-divisions) and with
     # underscores as Django modules (import_divisions).
-    if len(args) > 1 and not args[1].startswith("-"):
-        args[1] = args[1].replace("-", "_")
+    name_at = 2 if len(args) > 2 and args[1] == "help" else 1
+    if len(args) > name_at and not args[name_at].startswith("-"):
+        args[name_at] = args[name_at].replace("-", "_")
     execute_from_command_line(args)
 
 

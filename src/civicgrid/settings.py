@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "civicgrid.accounts.middleware.SessionTimeoutMiddleware",
     "civicgrid.accounts.middleware.RegionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "civicgrid.core.middleware.DomainErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that a lockout answer is produced after every other middleware ran.

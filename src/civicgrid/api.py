@@ -12,6 +12,7 @@ from ninja.security import SessionAuth
 
 from civicgrid.accounts.api import router as accounts_router
 from civicgrid.core.errors import DomainError
+from civicgrid.regions.api import locate_router
 from civicgrid.regions.api import router as regions_router
 
 # SessionAuth checks CSRF on unsafe methods (SECURITY.md: ninja views are CSRF-exempt otherwise).
@@ -25,6 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/regions", regions_router)
 api.add_router("/", accounts_router)
+api.add_router("/", locate_router)
 
 
 @api.exception_handler(DomainError)

@@ -63,7 +63,12 @@ def test_only_administrators_get_the_admin_site(world):
 
 def test_every_role_has_a_capability_set_and_leaders_only_read():
     assert set(CAPABILITIES) == set(Role.values)
-    assert CAPABILITIES[Role.LEADER] == {"regions.view"}
+    assert CAPABILITIES[Role.LEADER] == {"regions.view", "regions.locate"}
+
+
+def test_only_county_operators_and_administrators_may_edit_boundaries():
+    editors = {role for role, caps in CAPABILITIES.items() if "regions.edit_boundaries" in caps}
+    assert editors == {Role.COUNTY_OPERATOR, Role.ADMIN}
 
 
 @given(st.text(min_size=12, max_size=40))

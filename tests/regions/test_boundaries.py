@@ -89,3 +89,29 @@ def test_neighbours_sharing_a_border_are_fine(world):
         feature("320113002001001002", (118.0, 32.0, 119.0, 33.0)),
     ))
     assert result.updated == 2
+
+
+def test_a_county_operator_uploads_boundaries_through_the_api(world, as_user):
+    response = as_user(world.county_operator).post(
+        "/api/v1/regions/boundaries",
+        collection(feature("320113002001001003", (118.0, 31.0, 118.2, 31.2), name="新微网格"),
+                   feature("320113002001001001", (118.2, 31.0, 119.0, 32.0))),
+        content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"created": 1, "updated": 1}
+
+
+def test_an_upload_naming_a_code_outside_my_area_is_404_and_changes_nothing(world, as_user):
+    before = snapshot()
+    response = as_user(world.town_operator).post(
+        "/api/v1/regions/boundaries",
+        collection(feature("320113003001001001", (119.0, 31.0, 120.0, 33.0))),
+        content_type="application/json")
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_a_bad_upload_answers_with_the_error_code(world, as_user):
+    response = as_user(world.admin).post(
+        "/api/v1/regions/boundaries", {"type": "Nonsense"}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "regions.bad_geojson"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from civicgrid.accounts.models import User
+from civicgrid.core.permissions import require
 
 M = TypeVar("M", bound=Model)
-
-
-def require(user: User, capability: str) -> None:
-    if not user.can(capability):
-        raise PermissionDenied(capability)
 
 
 def lookup(user: User, visible: QuerySet[M], capability: str | None = None, **where: object) -> M:

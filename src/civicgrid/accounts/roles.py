@@ -39,7 +39,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD),
     Role.MEDIATOR: frozenset(_FIELD),
     Role.CIVIL_AFFAIRS: frozenset(_FIELD),
-    Role.LEADER: frozenset({Cap.VIEW_REGIONS}),
+    Role.LEADER: frozenset({Cap.VIEW_REGIONS, Cap.LOCATE}),
     Role.ADMIN: frozenset(_FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS}),
 }
 

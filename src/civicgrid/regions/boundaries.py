@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from shapely.geometry.base import BaseGeometry
 
 from civicgrid.core.audit import log_action, register_action
-from civicgrid.core.errors import DomainError
+from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.regions.levels import Level, level_of_code, parent_code
 from civicgrid.regions.locate import bump_boundaries_version
 from civicgrid.regions.models import Region
@@ -144,16 +144,31 @@ def _parent_outlines(items: Sequence[_Item]) -> dict[str, BaseGeometry]:
     return outlines
 
 
+def feature_codes(collection: Mapping[str, Any]) -> list[str]:
+    """The region codes a GeoJSON collection names (whatever else is wrong with it)."""
+    features = collection.get("features") if isinstance(collection, Mapping) else None
+    if not isinstance(features, list):
+        return []
+    return [str((f.get("properties") or {}).get("code", "")) for f in features
+            if isinstance(f, Mapping)]
+
+
 @transaction.atomic
-def import_boundaries(*, collection: Mapping[str, Any], by: Any = None) -> BoundaryImportResult:
+def import_boundaries(
+    *, collection: Mapping[str, Any], within: str = "", by: Any = None
+) -> BoundaryImportResult:
     """Set boundaries (and create grids/micro-grids) from a GeoJSON FeatureCollection.
 
     Every feature is checked before anything is written; one bad feature rejects the file.
+    `within` limits the codes to one subtree (the caller's area).
     """
     features = collection.get("features") if collection.get("type") == "FeatureCollection" else None
     if not isinstance(features, list) or not features:
         raise _fail("regions.bad_geojson", _("Expected a GeoJSON FeatureCollection with features."))
     items = [_parse_feature(n, feature) for n, feature in enumerate(features, start=1)]
+    outside = [i.code for i in items if not i.code.startswith(within)]
+    if outside:
+        raise NotFound("not_found", _("%(code)s is not in your area.") % {"code": outside[0]})
     existing = Region.all_objects.in_bulk([i.code for i in items], field_name="code")
     _check_nodes(items, existing)
     by_parent: dict[str, list[_Item]] = defaultdict(list)

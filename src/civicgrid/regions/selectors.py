@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -10,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import DomainError
 from civicgrid.core.scoping import HasRegion, root_code
+from civicgrid.regions import locate
 from civicgrid.regions.levels import ancestor_codes, level_of_code
 from civicgrid.regions.models import Region
 
@@ -52,6 +56,13 @@ def region_for(who: HasRegion | str, code: str) -> Region:
         raise Http404(code) from None
 
 
+def check_all_in_area(who: HasRegion | str, codes: Sequence[str]) -> None:
+    """404 if any of the codes lies outside the caller's subtree (malformed codes pass here)."""
+    root = root_code(who)
+    if any(level_of_code(c) is not None and not c.startswith(root) for c in codes):
+        raise Http404("outside the caller's area")
+
+
 def children_of(
     who: HasRegion | str, region: Region, *, with_boundary: bool = False
 ) -> QuerySet[Region]:
@@ -83,3 +94,30 @@ def search_regions(
 
 def region_rows(regions: QuerySet[Region]) -> list[dict[str, Any]]:
     return list(regions.values(*LIST_FIELDS))
+
+
+def _outside_area() -> DomainError:
+    return DomainError("locate.outside_area",
+                       _("This point is not inside any micro-grid of your area."), status=404)
+
+
+def locate_in_area(who: HasRegion | str, *, lng: float, lat: float) -> list[Region]:
+    """The chain (the caller's own node down to the micro-grid) of the micro-grid holding a point.
+
+    A point in someone else's area answers exactly like a point in the sea.
+    """
+    root = root_code(who)
+    found = locate.locate_point(lng=lng, lat=lat).microgrid_code
+    if found is None or not found.startswith(root):
+        raise _outside_area()
+    codes = [c for c in (*ancestor_codes(found), found) if c.startswith(root)]
+    return list(regions_visible_to(root).filter(code__in=codes).only(*LIST_FIELDS)
+                .order_by("code"))
+
+
+def locate_many_in_area(who: HasRegion | str, *, lng: Sequence[float], lat: Sequence[float]
+                        ) -> list[str | None]:
+    """Micro-grid codes for many points; None where a point is outside the caller's area."""
+    root = root_code(who)
+    codes = locate.locate_points(lng=np.asarray(lng, dtype=float), lat=np.asarray(lat, dtype=float))
+    return [c if c is not None and c.startswith(root) else None for c in codes]

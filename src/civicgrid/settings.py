@@ -163,9 +163,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 # Front-end packages come from npm at install time and are served from here, never from a CDN.
-STATICFILES_DIRS = (
-    [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
-)
+STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

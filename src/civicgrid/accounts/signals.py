@@ -17,17 +17,8 @@ from civicgrid.core.http import client_ip
 from civicgrid.core.models import AuditEntry
 
 # Fields whose change is a change of someone's rights or identity.
-AUDITED_FIELDS = (
-    "username",
-    "role",
-    "region_id",
-    "organisation_id",
-    "is_active",
-    "is_staff",
-    "is_superuser",
-    "is_demo",
-    "password",
-)
+AUDITED_FIELDS = ("username", "role", "region_id", "organisation_id", "is_active", "is_staff",
+                  "is_superuser", "is_demo", "password")
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -46,9 +37,8 @@ def _logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: 
 
 
 @receiver(user_login_failed)
-def _login_failed(
-    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
-) -> None:
+def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
+                  **kwargs: Any) -> None:
     log_action(
         None,
         actions.LOGIN_FAILED,
@@ -59,9 +49,8 @@ def _login_failed(
 
 
 @receiver(user_locked_out)
-def _locked_out(
-    sender: Any, request: HttpRequest, username: str, ip_address: str, **kwargs: Any
-) -> None:
+def _locked_out(sender: Any, request: HttpRequest, username: str, ip_address: str,
+                **kwargs: Any) -> None:
     log_action(
         None,
         actions.LOCKED_OUT,
@@ -73,9 +62,7 @@ def _locked_out(
 
 @receiver(pre_save, sender=User)
 def _remember_old_values(sender: Any, instance: User, **kwargs: Any) -> None:
-    old = (
-        User.objects.filter(pk=instance.pk).values(*AUDITED_FIELDS).first() if instance.pk else None
-    )
+    old = User.objects.filter(pk=instance.pk).values(*AUDITED_FIELDS).first() if instance.pk else None
     instance._audit_old = old  # type: ignore[attr-defined]
 
 
@@ -83,25 +70,16 @@ def _remember_old_values(sender: Any, instance: User, **kwargs: Any) -> None:
 def _log_user_change(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
     old = getattr(instance, "_audit_old", None)
     if created or old is None:
-        log_action(
-            instance,
-            actions.USER_CREATED,
-            region_code=instance.region_code,
-            data={"role": instance.role, "region": instance.region_code},
-        )
+        log_action(instance, actions.USER_CREATED, region_code=instance.region_code,
+                   data={"role": instance.role, "region": instance.region_code})
         return
     changes = {}
     for field in AUDITED_FIELDS:
         before, after = old[field], getattr(instance, field)
         if before != after:
             # Never write a password hash into the log: only that it changed.
-            changes[field] = (
-                {"changed": True} if field == "password" else {"from": before, "to": after}
-            )
+            changes[field] = {"changed": True} if field == "password" else {
+                "from": before, "to": after}
     if changes:
-        log_action(
-            instance,
-            actions.USER_CHANGED,
-            region_code=instance.region_code,
-            data={"changes": changes},
-        )
+        log_action(instance, actions.USER_CHANGED, region_code=instance.region_code,
+                   data={"changes": changes})

@@ -15,7 +15,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse("")
 
 
-def locked_out(
-    request: HttpRequest, credentials: dict | None = None, *args: object, **kwargs: object
-) -> HttpResponse:
+def locked_out(request: HttpRequest, credentials: dict | None = None, *args: object,
+               **kwargs: object) -> HttpResponse:
     return HttpResponse(status=429)

@@ -199,17 +199,15 @@ def official_boundaries(nodes: Sequence[Node], *, seed: int) -> dict[str, BaseGe
     by_len: dict[int, list[Node]] = {}
     for node in sorted(nodes, key=lambda n: n.code):
         by_len.setdefault(len(node.code), []).append(node)
-    counties = by_len.get(_COUNTY, [])
-    if not counties:
-        raise ValueError("the tree has no counties")
-    lng, lat = _county_centroids(counties, nodes, seed)
+    seeds = county_seeds(nodes, seed=seed)
+    counties = sorted(seeds)
+    lng = np.array([seeds[c][0] for c in counties])
+    lat = np.array([seeds[c][1] for c in counties])
     outline = province_outline(lng, lat)
     county_cells = voronoi_tiles(
         np.array([outline], dtype=object), lng, lat, np.zeros(len(counties), dtype=np.int64)
     )
-    result: dict[str, BaseGeometry] = {
-        n.code: g for n, g in zip(counties, county_cells, strict=True)
-    }
+    result: dict[str, BaseGeometry] = dict(zip(counties, county_cells, strict=True))
     for length in (_CITY, _PROVINCE):
         for code, geoms in _group_by_prefix(result, _COUNTY, length).items():
             result[code] = shapely.union_all(geoms)
@@ -218,25 +216,25 @@ def official_boundaries(nodes: Sequence[Node], *, seed: int) -> dict[str, BaseGe
     return result
 
 
-def _county_centroids(
-    counties: list[Node], nodes: Sequence[Node], seed: int
-) -> tuple[FloatArray, FloatArray]:
-    """Real centroids; a county without one borrows its city's (or the mean), and duplicates
-    are jittered so the Voronoi diagram has one cell per county."""
+def county_seeds(nodes: Sequence[Node], *, seed: int) -> dict[str, tuple[float, float]]:
+    """The Voronoi seed of every county: its real centroid; a county without one borrows its
+    city's (or the mean of all known), and duplicates are jittered so each county gets a cell."""
+    counties = sorted((n for n in nodes if len(n.code) == _COUNTY), key=lambda n: n.code)
+    if not counties:
+        raise ValueError("the tree has no counties")
     known = {n.code: (n.lng, n.lat) for n in nodes if n.lng is not None and n.lat is not None}
     fallback = np.mean([v for v in known.values()], axis=0) if known else np.array([119.0, 33.0])
-    lng = np.empty(len(counties))
-    lat = np.empty(len(counties))
+    seeds: dict[str, tuple[float, float]] = {}
     seen: set[tuple[float, float]] = set()
-    for i, county in enumerate(counties):
+    for county in counties:
         point = known.get(county.code) or known.get(county.code[:_CITY]) or tuple(fallback)
         x, y = float(point[0]), float(point[1])  # type: ignore[arg-type]
         rng = node_rng(seed, county.code)
         while (x, y) in seen:
             x, y = x + rng.normal(0, 0.01), y + rng.normal(0, 0.01)
         seen.add((x, y))
-        lng[i], lat[i] = x, y
-    return lng, lat
+        seeds[county.code] = (x, y)
+    return seeds
 
 
 def _group_by_prefix(

@@ -48,17 +48,17 @@ def _checked_area(code: str, *, deepest: Level) -> Region:
         raise DomainError(
             "regions.malformed_code",
             _("A region code is 2, 4, 6, 9, 12, 15 or 18 digits."),
-            code=code,
+            region_code=code,
         )
     if level > deepest:
         raise DomainError(
             "regions.area_too_small",
             _("This operation needs a province, city, county, town or community code."),
-            code=code,
+            region_code=code,
         )
     area = Region.all_objects.filter(code=code).first()
     if area is None:
-        raise DomainError("regions.unknown_code", _("No region has this code."), code=code)
+        raise DomainError("regions.unknown_code", _("No region has this code."), region_code=code)
     return area
 
 
@@ -157,7 +157,7 @@ def _community_boundaries(area_code: str) -> tuple[list[str], np.ndarray]:
     )
     if not rows:
         raise DomainError(
-            "regions.no_communities", _("This area has no communities."), code=area_code
+            "regions.no_communities", _("This area has no communities."), region_code=area_code
         )
     missing = [code for code, boundary in rows if boundary is None]
     if missing:
@@ -178,7 +178,7 @@ def _delete_generated(area_code: str) -> None:
             raise DomainError(
                 "regions.grids_not_generated",
                 _("This area has imported grids; they are not replaced by generated ones."),
-                code=area_code,
+                region_code=area_code,
             )
         try:
             below.delete()
@@ -186,7 +186,7 @@ def _delete_generated(area_code: str) -> None:
             raise DomainError(
                 "regions.grids_in_use",
                 _("Some generated grids are still referenced and cannot be replaced."),
-                code=area_code,
+                region_code=area_code,
             ) from exc
 
 

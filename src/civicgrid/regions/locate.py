@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import DomainError
@@ -182,7 +183,8 @@ class MicrogridIndex:
         covered = self._covers(px[point], py[point], part)
         point, part = point[covered], part[covered]
         # Pairs run in point order and, per point, in code order: the first pair is the winner.
-        first = np.r_[True, point[1:] != point[:-1]]
+        first = np.ones(len(point), dtype=bool)
+        first[1:] = point[1:] != point[:-1]
         result[point[first]] = self._part_owner[part[first]]
         return result
 
@@ -223,15 +225,25 @@ class MicrogridIndex:
 # --- the per-process cache ---------------------------------------------------------------------
 
 _cache_lock = threading.Lock()
-_cached: tuple[int, MicrogridIndex] | None = None
+# (version, changed_at) of the boundaries layer the cached index was built from. The time is
+# part of the key so that a counter reset (a restored database, a rolled-back test) is noticed.
+_cached: tuple[tuple[int, object], MicrogridIndex] | None = None
 
 
 def boundaries_version() -> int:
     """The shared boundaries counter (0 before any change was recorded)."""
+    return _layer_key()[0]
+
+
+def _layer_key() -> tuple[int, object]:
     from civicgrid.regions.models import LayerVersion
 
-    row = LayerVersion.objects.filter(name=BOUNDARIES_LAYER).values_list("version", flat=True)
-    return int(row.first() or 0)
+    row = (
+        LayerVersion.objects.filter(name=BOUNDARIES_LAYER)
+        .values_list("version", "changed_at")
+        .first()
+    )
+    return (int(row[0]), row[1]) if row else (0, None)
 
 
 def bump_boundaries_version() -> int:
@@ -242,7 +254,10 @@ def bump_boundaries_version() -> int:
     from civicgrid.regions.models import LayerVersion
 
     LayerVersion.objects.get_or_create(name=BOUNDARIES_LAYER)
-    LayerVersion.objects.filter(name=BOUNDARIES_LAYER).update(version=F("version") + 1)
+    # update() skips auto_now, so the time is set explicitly.
+    LayerVersion.objects.filter(name=BOUNDARIES_LAYER).update(
+        version=F("version") + 1, changed_at=timezone.now()
+    )
     return boundaries_version()
 
 
@@ -270,13 +285,13 @@ def get_index() -> MicrogridIndex:
     One cheap query per call; the database counter is the only shared truth.
     """
     global _cached
-    version = boundaries_version()
+    key = _layer_key()
     cached = _cached
-    if cached is not None and cached[0] == version:
+    if cached is not None and cached[0] == key:
         return cached[1]
     with _cache_lock:
-        if _cached is None or _cached[0] != version:
-            _cached = (version, load_index())
+        if _cached is None or _cached[0] != key:
+            _cached = (key, load_index())
         return _cached[1]
 
 

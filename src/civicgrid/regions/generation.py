@@ -167,8 +167,8 @@ def _community_boundaries(area_code: str) -> tuple[list[str], np.ndarray]:
             codes=missing[:10],
             count=len(missing),
         )
-    wkb = np.array([bytes(boundary) for _, boundary in rows], dtype=object)
-    return [code for code, _ in rows], shapely.from_wkb(wkb)
+    wkb = [bytes(boundary or b"") for _code, boundary in rows]
+    return [code for code, _boundary in rows], shapely.from_wkb(wkb)
 
 
 def _delete_generated(area_code: str) -> None:
@@ -247,8 +247,8 @@ def _roll_up_counts(area_code: str) -> None:
     for level in range(Level.COMMUNITY, Level.PROVINCE - 1, -1):
         length = CODE_LENGTH[level]
         prefix = area_code if length >= area_length else area_code[:length]
-        sums = {
-            row["parent_id"]: (row["h"], row["r"])
+        sums: dict[str, tuple[int, int]] = {
+            str(row["parent_id"]): (row["h"], row["r"])
             for row in Region.all_objects.filter(level=level + 1, code__startswith=prefix)
             .values("parent_id")
             .annotate(h=Sum("households"), r=Sum("residents"))

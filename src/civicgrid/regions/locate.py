@@ -275,7 +275,7 @@ def load_index() -> MicrogridIndex:
     wkb: list[bytes] = []
     for code, boundary in rows.iterator(chunk_size=20_000):
         codes.append(code)
-        wkb.append(bytes(boundary))
+        wkb.append(bytes(boundary or b""))  # the filter above already excludes NULL
     return MicrogridIndex.from_wkb(codes, wkb)
 
 

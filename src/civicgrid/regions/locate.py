@@ -148,16 +148,21 @@ class MicrogridIndex:
 
     # --- lookup -----------------------------------------------------------------------------
 
-    def locate_many(self, lng: FloatArray, lat: FloatArray) -> IntArray:
-        """Index into `codes` of the micro-grid holding each point, or -1 when outside."""
+    def locate_many(
+        self, lng: FloatArray, lat: FloatArray, *, workers: int | None = None
+    ) -> IntArray:
+        """Index into `codes` of the micro-grid holding each point, or -1 when outside.
+
+        Large batches run in chunks on `workers` threads (default: one per core); numpy
+        releases the GIL in the heavy array operations.
+        """
         lng = np.asarray(lng, dtype=np.float64)
         lat = np.asarray(lat, dtype=np.float64)
         validate_coordinates(lng, lat)
         if len(lng) <= _CHUNK:
             return self._locate_chunk(lng, lat)
         cuts = range(0, len(lng), _CHUNK)
-        workers = os.cpu_count() or 1
-        with ThreadPoolExecutor(workers) as pool:
+        with ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
             parts = pool.map(
                 lambda s: self._locate_chunk(lng[s : s + _CHUNK], lat[s : s + _CHUNK]), cuts
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import shapely
@@ -191,8 +192,10 @@ def _delete_generated(area_code: str) -> None:
 
 
 def _create_rows(layout: GridLayout) -> None:
-    Region.all_objects.bulk_create(_grid_rows(layout), batch_size=_BATCH)
-    Region.all_objects.bulk_create(_micro_rows(layout), batch_size=_BATCH)
+    # bulk_create lists its input, so feed it slices: a province is ~500,000 rows.
+    for rows in (_grid_rows(layout), _micro_rows(layout)):
+        while batch := list(islice(rows, _BATCH)):
+            Region.all_objects.bulk_create(batch)
 
 
 def _centroids(geoms: np.ndarray) -> np.ndarray:

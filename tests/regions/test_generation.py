@@ -124,6 +124,17 @@ def test_an_area_without_community_boundaries_is_refused_and_changes_nothing():
     assert _snapshot() == before
 
 
+def test_a_community_boundary_without_area_is_refused_and_changes_nothing():
+    make_tree({"320113002001": (118.8, 32.1, 118.82, 32.1)})
+    before = _snapshot()
+
+    with pytest.raises(DomainError) as error:
+        generate_grids(area_code=TOWN, seed=1)
+
+    assert error.value.code == "regions.bad_boundary"
+    assert _snapshot() == before
+
+
 def test_an_area_without_communities_is_refused():
     make_tree({})
 

@@ -134,7 +134,14 @@ def generate_grids(*, area_code: str, seed: int) -> GenerationResult:
     """
     _checked_area(area_code, deepest=Level.COMMUNITY)
     codes, boundaries = _community_boundaries(area_code)
-    layout = layout_grids(codes, boundaries, seed=seed)
+    try:
+        layout = layout_grids(codes, boundaries, seed=seed)
+    except ValueError as exc:  # a community boundary with no area to cut
+        raise DomainError(
+            "regions.bad_boundary",
+            _("A community boundary cannot be cut into grids: %(reason)s") % {"reason": exc},
+            region_code=area_code,
+        ) from exc
     with transaction.atomic():
         _delete_generated(area_code)
         _create_rows(layout)

@@ -26,6 +26,8 @@ GRIDS_PER_COMMUNITY = (3, 7)
 MICROGRIDS_PER_GRID = (3, 5)
 MICROGRID_HOUSEHOLDS = (50, 100)
 OUTLINE_BUFFER_DEG = 0.15
+# Rejection-sampling rounds before giving up on a polygon with (next to) no area.
+_MAX_DRAWS = 200
 
 
 def node_rng(seed: int, code: str) -> np.random.Generator:
@@ -63,10 +65,13 @@ def _rejection_sample(
     polygon: BaseGeometry, bounds: FloatArray, need: int, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray]:
     minx, miny, maxx, maxy = bounds
-    got_x: list[FloatArray] = []
-    got_y: list[FloatArray] = []
-    have = 0
+    got_x: list[FloatArray] = [np.empty(0)]
+    got_y: list[FloatArray] = [np.empty(0)]
+    have, rounds = 0, 0
     while have < need:
+        rounds += 1
+        if rounds > _MAX_DRAWS:
+            raise ValueError("cannot place seed points inside a (near-)empty polygon")
         # Draw a few times what is needed: convex cells fill most of their box.
         xy = rng.random((max(8, 3 * need), 2))
         x = minx + xy[:, 0] * (maxx - minx)

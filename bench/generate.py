@@ -33,6 +33,7 @@ from bench.standin import standin_nodes  # noqa: E402
 from civicgrid.regions.generation import generate_grids, synthesize_boundaries  # noqa: E402
 from civicgrid.regions.layout import layout_grids, official_boundaries  # noqa: E402
 from civicgrid.regions.levels import LEVEL_BY_LENGTH, parent_code  # noqa: E402
+from civicgrid.regions.locate import get_index  # noqa: E402
 from civicgrid.regions.models import Region  # noqa: E402
 
 
@@ -132,6 +133,8 @@ def into_sqlite(rows: list[tuple[str, str]], area: str | None) -> None:
             area_code=area,
             seed=1,
         )
+        index = timed(rows, "SQLite: get_index() (load micro-grids + build)", get_index)
+        rows.append(("  micro-grids in the index", f"{len(index):,}"))
     rows.append(("peak RSS", f"{peak_rss_mb():,.0f} MB"))
 
 

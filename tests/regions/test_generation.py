@@ -185,3 +185,14 @@ def test_the_command_prints_counts_and_turns_domain_errors_into_command_errors(c
     assert "2 communities" in capsys.readouterr().out
     with pytest.raises(CommandError, match=r"regions\.unknown_code"):
         call_command("generate_grids", "--area", "3299")
+
+
+def test_the_command_can_synthesise_boundaries_first(capsys):
+    make_tree({"320113002001": None})
+
+    call_command("generate_grids", "--area", "32", "--seed", "2", "--synthesize")
+
+    out = capsys.readouterr().out
+    assert "synthetic boundaries: 5 official nodes" in out
+    assert "1 communities" in out
+    assert Region.all_objects.filter(level=Level.MICROGRID).exists()

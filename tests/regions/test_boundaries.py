@@ -112,6 +112,10 @@ def test_an_upload_naming_a_code_outside_my_area_is_404_and_changes_nothing(worl
 
 
 def test_a_bad_upload_answers_with_the_error_code(world, as_user):
-    response = as_user(world.admin).post(
-        "/api/v1/regions/boundaries", {"type": "Nonsense"}, content_type="application/json")
-    assert response.status_code == 400 and response.json()["code"] == "regions.bad_geojson"
+    client = as_user(world.admin)
+    not_geojson = client.post("/api/v1/regions/boundaries", {"type": "Nonsense", "features": []},
+                              content_type="application/json")
+    assert not_geojson.status_code == 400 and not_geojson.json()["code"] == "regions.bad_geojson"
+    no_features = client.post("/api/v1/regions/boundaries", {"type": "FeatureCollection"},
+                              content_type="application/json")
+    assert no_features.status_code == 422 and no_features.json()["code"] == "request.invalid"

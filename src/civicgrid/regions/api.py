@@ -30,6 +30,13 @@ class RegionOut(Schema):
     residents: int
 
 
+class FeatureCollectionIn(Schema):
+    """A GeoJSON FeatureCollection; each feature's properties carry `code` (and `name`)."""
+
+    type: str
+    features: list[dict[str, Any]] = Field(..., max_length=50_000)
+
+
 class BoundaryImportOut(Schema):
     created: int
     updated: int
@@ -52,12 +59,13 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
     "/boundaries", response=BoundaryImportOut,
     summary="Import surveyed boundaries: a GeoJSON FeatureCollection (properties: code, name)",
 )
-def upload_boundaries(request: HttpRequest, body: dict[str, Any]) -> Any:
+def upload_boundaries(request: HttpRequest, body: FeatureCollectionIn) -> Any:
     # Scope before rights: outside the caller's area is 404 whatever their role.
     mine = region_code_of(request)
-    selectors.check_all_in_area(mine, feature_codes(body))
+    collection = body.dict()
+    selectors.check_all_in_area(mine, feature_codes(collection))
     require(request.user, "regions.edit_boundaries")
-    return import_boundaries(collection=body, within=mine, by=request.user)
+    return import_boundaries(collection=collection, within=mine, by=request.user)
 
 
 @router.get("/{code}", response=RegionOut, summary="One region of your area")

@@ -87,7 +87,9 @@ def _check_nodes(items: Sequence[_Item], existing: Mapping[str, Region]) -> None
     if duplicates:
         raise _fail("regions.duplicate_code", _("The file names %(code)s more than once.")
                     % {"code": sorted(duplicates)[0]})
-    known = set(existing) | set(codes)
+    parents = {parent_code(c) for c in codes} - {None}
+    stored_parents = set(Region.all_objects.filter(code__in=parents).values_list("code", flat=True))
+    known = set(existing) | set(codes) | stored_parents
     for item in items:
         level = level_of_code(item.code)
         if item.code not in existing and level is not None and level < Level.GRID:

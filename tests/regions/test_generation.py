@@ -196,3 +196,17 @@ def test_the_command_can_synthesise_boundaries_first(capsys):
     assert "synthetic boundaries: 5 official nodes" in out
     assert "1 communities" in out
     assert Region.all_objects.filter(level=Level.MICROGRID).exists()
+
+
+def test_synthesis_keeps_the_official_centroids_of_province_city_and_county():
+    # Otherwise the next import-divisions would put them back and "change" three rows.
+    make_tree({"320113002001": None})
+    official = {"32": (119.4, 32.9), "3201": (118.8, 32.06), "320113": (118.9, 32.15)}
+    for code, (lng, lat) in official.items():
+        Region.all_objects.filter(code=code).update(centroid_lng=lng, centroid_lat=lat)
+
+    synthesize_boundaries(root_code="32", seed=3)
+
+    for code, point in official.items():
+        region = Region.all_objects.get(code=code)
+        assert (region.centroid_lng, region.centroid_lat) == point

@@ -111,7 +111,7 @@ def _with_boundary(
 ) -> Region:
     region.boundary = shapely.to_wkb(geom)
     region.boundary_is_synthetic = True
-    keeps_centroid = region.level in (Level.CITY, Level.COUNTY) and region.centroid_lng is not None
+    keeps_centroid = region.level <= Level.COUNTY and region.centroid_lng is not None
     if not keeps_centroid:
         x, y = seed_point if seed_point is not None else _centroid(geom)
         region.centroid_lng, region.centroid_lat = x, y

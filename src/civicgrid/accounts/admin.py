@@ -10,10 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import selectors
 from civicgrid.accounts.models import Organisation, User
+from civicgrid.accounts.roles import Cap
+from civicgrid.core.admin_access import CapabilityAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CapabilityAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
+    view_capability = edit_capability = Cap.MANAGE_USERS
     list_display = (
         "username",
         "first_name",
@@ -60,7 +63,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    view_capability = edit_capability = Cap.MANAGE_ORGS
     list_display = ("name", "kind", "sector", "region", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "sector")

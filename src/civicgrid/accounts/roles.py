@@ -27,6 +27,8 @@ class Cap:
     EDIT_BOUNDARIES = "regions.edit_boundaries"
     MANAGE_USERS = "accounts.manage_users"
     MANAGE_ORGS = "accounts.manage_organisations"
+    # Until the separation of duties lands (audit administrator), administrators read the log.
+    READ_AUDIT = "core.read_audit"
 
 
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
@@ -40,7 +42,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MEDIATOR: frozenset(_FIELD),
     Role.CIVIL_AFFAIRS: frozenset(_FIELD),
     Role.LEADER: frozenset({Cap.VIEW_REGIONS, Cap.LOCATE}),
-    Role.ADMIN: frozenset(_FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS}),
+    Role.ADMIN: frozenset(
+        _FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS, Cap.READ_AUDIT}
+    ),
 }
 
 # Roles that may use the Django admin (it runs inside the user's region scope too).

@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from civicgrid.core.admin_access import CapabilityAdminMixin
 from civicgrid.core.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    view_capability = "core.read_audit"  # read-only: no edit capability exists
     list_display = (
         "at",
         "actor_username",
@@ -34,11 +36,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         mine = Q(region_code__startswith=code)
         return AuditEntry.objects.filter(mine | Q(region_code="") if len(code) <= 2 else mine)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False

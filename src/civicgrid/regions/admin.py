@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from civicgrid.core.admin_access import CapabilityAdminMixin
 from civicgrid.regions.models import Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    view_capability = "regions.view"
+    edit_capability = "regions.edit_boundaries"
     list_display = ("code", "name", "level", "households", "residents", "source")
     list_filter = ("level", "source")
     search_fields = ("=code", "name")
@@ -23,7 +25,3 @@ class RegionAdmin(admin.ModelAdmin):
     @admin.display(description="boundary (bytes of WKB)")
     def boundary_size(self, obj: Region) -> int:
         return len(obj.boundary or b"")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Region | None = None) -> bool:
-        # Regions are referenced by everything; retire them by import, never by a click.
-        return False

@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.api import api
+
+admin.site.site_header = _("CivicGrid administration")
+admin.site.site_title = _("CivicGrid")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", include("civicgrid.accounts.urls")),

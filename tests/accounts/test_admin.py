@@ -14,14 +14,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def town_admin(world):
-    return services.create_user(username="ada_town_admin", password=PASSWORD, role=Role.ADMIN,
-                                region_code="320113002")
+    return services.create_user(
+        username="ada_town_admin", password=PASSWORD, role=Role.ADMIN, region_code="320113002"
+    )
 
 
 def test_an_administrator_reads_users_regions_organisations_and_the_audit_log(world, as_user):
     client = as_user(world.admin)
-    for url in ["/admin/", "/admin/accounts/user/", "/admin/regions/region/",
-                "/admin/accounts/organisation/", "/admin/core/auditentry/"]:
+    for url in [
+        "/admin/",
+        "/admin/accounts/user/",
+        "/admin/regions/region/",
+        "/admin/accounts/organisation/",
+        "/admin/core/auditentry/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -31,7 +37,10 @@ def test_the_audit_log_has_no_add_change_or_delete_in_the_admin(world, as_user):
     assert client.get("/admin/core/auditentry/add/").status_code == 403
     page = client.get(f"/admin/core/auditentry/{entry.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
@@ -54,12 +63,22 @@ def test_operators_are_not_let_into_the_admin(world, as_user):
 def test_a_role_change_in_the_admin_is_audited(world, as_user):
     client = as_user(world.admin)
     url = f"/admin/accounts/user/{world.grid_worker.pk}/change/"
-    form = {"username": "gina_grid", "role": Role.COMMUNITY_STAFF, "region": "320113002001",
-            "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
-            "first_name": "", "last_name": "", "email": "", "phone": ""}
+    form = {
+        "username": "gina_grid",
+        "role": Role.COMMUNITY_STAFF,
+        "region": "320113002001",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "phone": "",
+    }
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
-    entry = AuditEntry.objects.get(action="accounts.user.changed",
-                                   object_id=str(world.grid_worker.pk))
+    entry = AuditEntry.objects.get(
+        action="accounts.user.changed", object_id=str(world.grid_worker.pk)
+    )
     assert entry.actor == world.admin
     assert entry.data["changes"]["role"]["to"] == Role.COMMUNITY_STAFF

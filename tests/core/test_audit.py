@@ -61,3 +61,20 @@ def test_a_password_change_is_logged_without_the_hash(world):
 def test_creating_a_user_is_logged(world):
     created = AuditEntry.objects.filter(action="accounts.user.created")
     assert set(created.values_list("object_repr", flat=True)) >= {"gina_grid", "oscar_outsider"}
+
+
+def test_a_command_run_from_the_shell_is_named_in_the_audit_log(world, tmp_path):
+    import getpass
+    import json
+
+    from civicgrid.cli import main
+
+    geojson = tmp_path / "b.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"code": "320113002001001001"},
+        "geometry": {"type": "Polygon", "coordinates": [
+            [[118.0, 31.0], [119.0, 31.0], [119.0, 32.0], [118.0, 32.0], [118.0, 31.0]]]}}]}))
+    main(["civicgrid", "import-boundaries", str(geojson)])
+    entry = AuditEntry.objects.get(action="regions.boundaries.imported")
+    assert entry.actor is None
+    assert entry.actor_username == f"cli:{getpass.getuser()} import_boundaries"

@@ -38,15 +38,20 @@ def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
 
 
 def settings_in_fresh_process(tmp_path, **environ) -> dict:
-    code = ("import json, django.conf as c; from civicgrid import settings as s; "
-            "print(json.dumps({'DEBUG': s.DEBUG, 'DB': s.DATABASES['default']['ENGINE'], "
-            "'WAL': 'journal_mode=WAL' in s.DATABASES['default'].get('OPTIONS', {}).get('init_command', ''), "
-            "'GENERATED': s.SECRET_KEY_GENERATED, 'KEY_LEN': len(s.SECRET_KEY), "
-            "'OPTIONS': s.DATABASES['default'].get('OPTIONS', {})}))")
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
+    code = (
+        "import json, django.conf as c; from civicgrid import settings as s; "
+        "print(json.dumps({'DEBUG': s.DEBUG, 'DB': s.DATABASES['default']['ENGINE'], "
+        "'WAL': 'journal_mode=WAL' in s.DATABASES['default'].get('OPTIONS', {}).get('init_command', ''), "
+        "'GENERATED': s.SECRET_KEY_GENERATED, 'KEY_LEN': len(s.SECRET_KEY), "
+        "'OPTIONS': s.DATABASES['default'].get('OPTIONS', {})}))"
+    )
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")
+    }
     clean.update(CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"), **environ)
-    out = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -76,8 +81,11 @@ def test_the_embedded_database_really_runs_in_wal_mode(tmp_path):
 
 def test_the_civicgrid_command_wraps_django_management_commands(tmp_path):
     bin_dir = Path(sys.executable).parent
-    out = subprocess.run([str(bin_dir / "civicgrid"), "help", "import-boundaries"],
-                         capture_output=True, text=True, env={**os.environ,
-                                                               "CIVICGRID_DATA_DIR": str(tmp_path)})
+    out = subprocess.run(
+        [str(bin_dir / "civicgrid"), "help", "import-boundaries"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CIVICGRID_DATA_DIR": str(tmp_path)},
+    )
     assert out.returncode == 0, out.stderr
     assert "geojson" in out.stdout.lower()

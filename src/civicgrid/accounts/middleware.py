@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django_scopes import scope
 
-from civicgrid.core.audit import acting_as
+from civicgrid.core.actor import acting_as
 from civicgrid.core.http import client_ip
 
 _LAST_SEEN = "civicgrid_last_seen"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_access import CapabilityAdminMixin
+from civicgrid.core.audit import describe
 from civicgrid.core.models import AuditEntry
 
 
@@ -17,7 +19,7 @@ class AuditEntryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[m
         "at",
         "actor_username",
         "source_ip",
-        "action",
+        "what",
         "object_repr",
         "region_code",
         "outcome",
@@ -27,6 +29,10 @@ class AuditEntryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[m
     date_hierarchy = "at"
     show_full_result_count = False
 
+    @admin.display(description=_("what"), ordering="action")
+    def what(self, obj: AuditEntry) -> str:
+        return f"{describe(obj.action)} ({obj.action})"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
         # Records about an area are read only by administrators of that area; records with no
         # area (failed sign-ins of unknown names) only at province level.
@@ -35,4 +41,3 @@ class AuditEntryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[m
             return AuditEntry.objects.none()
         mine = Q(region_code__startswith=code)
         return AuditEntry.objects.filter(mine | Q(region_code="") if len(code) <= 2 else mine)
-

@@ -1,9 +1,10 @@
 """App config for the shared helpers."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("audit")

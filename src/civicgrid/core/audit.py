@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core.actor import acting_as, current_actor
+
+__all__ = ["acting_as", "current_actor", "describe", "log_action", "register_action"]
 from civicgrid.core.models import AuditEntry
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting in the current request or command (set by middleware or a command)."""
-
-    user: Any = None
-    source_ip: str | None = None
-
-
-_NOBODY = Actor()
-_actor: ContextVar[Actor | None] = ContextVar("civicgrid_actor", default=None)
 
 ACTIONS: dict[str, Promise] = {}
 
@@ -37,19 +24,6 @@ def register_action(code: str, text: Promise) -> str:
 
 def describe(code: str) -> str:
     return str(ACTIONS.get(code, code))
-
-
-@contextmanager
-def acting_as(user: Any = None, source_ip: str | None = None) -> Iterator[None]:
-    token = _actor.set(Actor(user=user, source_ip=source_ip))
-    try:
-        yield
-    finally:
-        _actor.reset(token)
-
-
-def current_actor() -> Actor:
-    return _actor.get() or _NOBODY
 
 
 def log_action(
@@ -74,7 +48,7 @@ def log_action(
         region_code = str(getattr(obj, "region_id", None) or getattr(obj, "region_code", "") or "")
     return AuditEntry.objects.create(
         actor=user,
-        actor_username=username or (user.get_username() if user is not None else ""),
+        actor_username=username or (user.get_username() if user is not None else actor.label),
         source_ip=source_ip or actor.source_ip,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",

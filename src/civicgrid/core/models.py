@@ -27,20 +27,27 @@ class AuditEntry(models.Model):
         DENIED = "denied", _("denied")
         FAILED = "failed", _("failed")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
     # Kept as text too, so the record still says who it was if the account goes.
-    actor_username = models.CharField(max_length=150, blank=True)
-    source_ip = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=100, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    region_code = models.CharField(max_length=24, blank=True, db_index=True)
-    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OK)
-    data = models.JSONField(default=dict, blank=True)
+    actor_username = models.CharField(_("who"), max_length=150, blank=True)
+    source_ip = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    region_code = models.CharField(_("region code"), max_length=24, blank=True, db_index=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.OK
+    )
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     objects = AuditQuerySet.as_manager()
 

@@ -56,7 +56,8 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
 
 
 @router.post(
-    "/boundaries", response=BoundaryImportOut,
+    "/boundaries",
+    response=BoundaryImportOut,
     summary="Import surveyed boundaries: a GeoJSON FeatureCollection (properties: code, name)",
 )
 def upload_boundaries(request: HttpRequest, body: FeatureCollectionIn) -> Any:
@@ -111,7 +112,8 @@ class BatchOut(Schema):
 
 
 @locate_router.get(
-    "/locate", response=LocationOut,
+    "/locate",
+    response=LocationOut,
     summary="The micro-grid (and chain) holding a WGS-84 point; 404 locate.outside_area if none",
 )
 def locate_one(request: HttpRequest, lng: float, lat: float) -> Any:
@@ -120,7 +122,8 @@ def locate_one(request: HttpRequest, lng: float, lat: float) -> Any:
 
 
 @locate_router.post(
-    "/locate/batch", response=BatchOut,
+    "/locate/batch",
+    response=BatchOut,
     summary=f"Micro-grid codes for up to {MAX_BATCH} points (null where outside your area)",
 )
 def locate_batch(request: HttpRequest, body: PointsIn) -> Any:

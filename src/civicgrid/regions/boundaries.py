@@ -54,17 +54,22 @@ def _parse_feature(index: int, feature: Any) -> _Item:
     props = feature.get("properties") or {}
     code = str(props.get("code", "")).strip()
     if level_of_code(code) is None:
-        raise _fail("regions.malformed_code",
-                    _("Feature %(n)d: '%(code)s' is not a region code.") % {"n": index, "code": code[:40]},
-                    feature=index)
+        raise _fail(
+            "regions.malformed_code",
+            _("Feature %(n)d: '%(code)s' is not a region code.") % {"n": index, "code": code[:40]},
+            feature=index,
+        )
     try:
         geometry = shapely.from_geojson(json.dumps(feature.get("geometry")))
     except (shapely.errors.GEOSException, TypeError, ValueError):
         geometry = None
     if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        raise _fail("regions.invalid_geometry",
-                    _("Feature %(n)d (%(code)s) needs a Polygon or MultiPolygon geometry.")
-                    % {"n": index, "code": code}, feature=index)
+        raise _fail(
+            "regions.invalid_geometry",
+            _("Feature %(n)d (%(code)s) needs a Polygon or MultiPolygon geometry.")
+            % {"n": index, "code": code},
+            feature=index,
+        )
     _check_geometry(index, code, geometry)
     return _Item(code=code, name=str(props.get("name", "")).strip()[:100], geometry=geometry)
 
@@ -73,45 +78,65 @@ def _check_geometry(index: int, code: str, geometry: BaseGeometry) -> None:
     minx, miny, maxx, maxy = geometry.bounds
     in_range = -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
     if not in_range or not geometry.is_valid or geometry.is_empty:
-        raise _fail("regions.invalid_geometry",
-                    _("Feature %(n)d (%(code)s): the boundary is not a valid WGS-84 polygon "
-                      "(%(why)s).") % {"n": index, "code": code,
-                                        "why": shapely.is_valid_reason(geometry)
-                                        if in_range else "coordinates out of range"},
-                    feature=index)
+        raise _fail(
+            "regions.invalid_geometry",
+            _("Feature %(n)d (%(code)s): the boundary is not a valid WGS-84 polygon (%(why)s).")
+            % {
+                "n": index,
+                "code": code,
+                "why": shapely.is_valid_reason(geometry)
+                if in_range
+                else "coordinates out of range",
+            },
+            feature=index,
+        )
 
 
 def _check_nodes(items: Sequence[_Item], existing: Mapping[str, Region]) -> None:
     codes = [item.code for item in items]
     duplicates = {c for c in codes if codes.count(c) > 1}
     if duplicates:
-        raise _fail("regions.duplicate_code", _("The file names %(code)s more than once.")
-                    % {"code": sorted(duplicates)[0]})
+        raise _fail(
+            "regions.duplicate_code",
+            _("The file names %(code)s more than once.") % {"code": sorted(duplicates)[0]},
+        )
     parents = {parent_code(c) for c in codes} - {None}
     stored_parents = set(Region.all_objects.filter(code__in=parents).values_list("code", flat=True))
     known = set(existing) | set(codes) | stored_parents
     for item in items:
         level = level_of_code(item.code)
         if item.code not in existing and level is not None and level < Level.GRID:
-            raise _fail("regions.unknown_code",
-                        _("There is no area with code %(code)s; official divisions come from "
-                          "import-divisions.") % {"code": item.code})
+            raise _fail(
+                "regions.unknown_code",
+                _(
+                    "There is no area with code %(code)s; official divisions come from "
+                    "import-divisions."
+                )
+                % {"code": item.code},
+            )
         parent = parent_code(item.code)
         if parent is not None and parent not in known:
-            raise _fail("regions.unknown_parent",
-                        _("%(code)s has no parent %(parent)s, neither stored nor in the file.")
-                        % {"code": item.code, "parent": parent})
+            raise _fail(
+                "regions.unknown_parent",
+                _("%(code)s has no parent %(parent)s, neither stored nor in the file.")
+                % {"code": item.code, "parent": parent},
+            )
         if item.code not in existing and not item.name:
-            raise _fail("regions.name_required",
-                        _("%(code)s is new, so it needs a name.") % {"code": item.code})
+            raise _fail(
+                "regions.name_required",
+                _("%(code)s is new, so it needs a name.") % {"code": item.code},
+            )
 
 
 def _check_overlaps(items: Sequence[_Item], parent: str) -> None:
     """Siblings (from the file and those stored and not replaced) must not overlap."""
     codes = [i.code for i in items]
     geoms = [i.geometry for i in items]
-    stored = Region.all_objects.filter(parent__code=parent, boundary__isnull=False).exclude(
-        code__in=codes).values_list("code", "boundary")
+    stored = (
+        Region.all_objects.filter(parent__code=parent, boundary__isnull=False)
+        .exclude(code__in=codes)
+        .values_list("code", "boundary")
+    )
     for code, wkb in stored:
         codes.append(code)
         geoms.append(shapely.from_wkb(bytes(wkb)))
@@ -122,9 +147,11 @@ def _check_overlaps(items: Sequence[_Item], parent: str) -> None:
             continue
         shared = shapely.intersection(geoms[a], geoms[b]).area
         if shared > OVERLAP_TOLERANCE * min(geoms[a].area, geoms[b].area):
-            raise _fail("regions.overlapping_boundaries",
-                        _("The boundaries of %(a)s and %(b)s overlap.")
-                        % {"a": codes[a], "b": codes[b]}, codes=[codes[a], codes[b]])
+            raise _fail(
+                "regions.overlapping_boundaries",
+                _("The boundaries of %(a)s and %(b)s overlap.") % {"a": codes[a], "b": codes[b]},
+                codes=[codes[a], codes[b]],
+            )
 
 
 def _check_inside_parents(items: Sequence[_Item], by_code: Mapping[str, BaseGeometry]) -> None:
@@ -132,16 +159,19 @@ def _check_inside_parents(items: Sequence[_Item], by_code: Mapping[str, BaseGeom
         parent = parent_code(item.code)
         outline = by_code.get(parent or "")
         if outline is not None and not outline.buffer(CONTAINMENT_TOLERANCE).covers(item.geometry):
-            raise _fail("regions.outside_parent",
-                        _("%(code)s reaches outside its parent %(parent)s.")
-                        % {"code": item.code, "parent": parent})
+            raise _fail(
+                "regions.outside_parent",
+                _("%(code)s reaches outside its parent %(parent)s.")
+                % {"code": item.code, "parent": parent},
+            )
 
 
 def _parent_outlines(items: Sequence[_Item]) -> dict[str, BaseGeometry]:
     outlines = {i.code: i.geometry for i in items}
     wanted = {parent_code(i.code) for i in items} - set(outlines) - {None}
-    for code, wkb in Region.all_objects.filter(code__in=wanted, boundary__isnull=False
-                                               ).values_list("code", "boundary"):
+    for code, wkb in Region.all_objects.filter(code__in=wanted, boundary__isnull=False).values_list(
+        "code", "boundary"
+    ):
         outlines[code] = shapely.from_wkb(bytes(wkb))
     return outlines
 
@@ -151,8 +181,9 @@ def feature_codes(collection: Mapping[str, Any]) -> list[str]:
     features = collection.get("features") if isinstance(collection, Mapping) else None
     if not isinstance(features, list):
         return []
-    return [str((f.get("properties") or {}).get("code", "")) for f in features
-            if isinstance(f, Mapping)]
+    return [
+        str((f.get("properties") or {}).get("code", "")) for f in features if isinstance(f, Mapping)
+    ]
 
 
 @transaction.atomic
@@ -182,8 +213,12 @@ def import_boundaries(
     created = updated = 0
     for item in sorted(items, key=lambda i: len(i.code)):
         centroid = item.geometry.centroid
-        values = {"boundary": shapely.to_wkb(item.geometry), "boundary_is_synthetic": False,
-                  "centroid_lng": centroid.x, "centroid_lat": centroid.y}
+        values = {
+            "boundary": shapely.to_wkb(item.geometry),
+            "boundary_is_synthetic": False,
+            "centroid_lng": centroid.x,
+            "centroid_lat": centroid.y,
+        }
         if item.code in existing:
             region = existing[item.code]
             for field, value in values.items():
@@ -193,12 +228,21 @@ def import_boundaries(
             region.save()
             updated += 1
         else:
-            Region.all_objects.create(code=item.code, name=item.name, level=level_of_code(item.code),
-                                      parent_id=parent_code(item.code), source=Region.Source.IMPORTED,
-                                      **values)
+            Region.all_objects.create(
+                code=item.code,
+                name=item.name,
+                level=level_of_code(item.code),
+                parent_id=parent_code(item.code),
+                source=Region.Source.IMPORTED,
+                **values,
+            )
             created += 1
     bump_boundaries_version()
     result = BoundaryImportResult(created=created, updated=updated)
-    log_action(None, IMPORTED, by=by, data={"created": created, "updated": updated,
-                                            "codes": sorted(i.code for i in items)[:50]})
+    log_action(
+        None,
+        IMPORTED,
+        by=by,
+        data={"created": created, "updated": updated, "codes": sorted(i.code for i in items)[:50]},
+    )
     return result

@@ -53,8 +53,11 @@ def import_divisions(*, divisions: Iterable[Division] | None = None) -> ImportRe
             by_level=dict(sorted(Counter(d.level for d in items).items())),
         )
         if to_create or to_update:
-            log_action(None, DIVISIONS_IMPORTED,
-                       data={"created": result.created, "updated": result.updated})
+            log_action(
+                None,
+                DIVISIONS_IMPORTED,
+                data={"created": result.created, "updated": result.updated},
+            )
     return result
 
 

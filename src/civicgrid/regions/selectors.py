@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -97,8 +96,11 @@ def region_rows(regions: QuerySet[Region]) -> list[dict[str, Any]]:
 
 
 def _outside_area() -> DomainError:
-    return DomainError("locate.outside_area",
-                       _("This point is not inside any micro-grid of your area."), status=404)
+    return DomainError(
+        "locate.outside_area",
+        _("This point is not inside any micro-grid of your area."),
+        status=404,
+    )
 
 
 def locate_in_area(who: HasRegion | str, *, lng: float, lat: float) -> list[Region]:
@@ -111,12 +113,12 @@ def locate_in_area(who: HasRegion | str, *, lng: float, lat: float) -> list[Regi
     if found is None or not found.startswith(root):
         raise _outside_area()
     codes = [c for c in (*ancestor_codes(found), found) if c.startswith(root)]
-    return list(regions_visible_to(root).filter(code__in=codes).only(*LIST_FIELDS)
-                .order_by("code"))
+    return list(regions_visible_to(root).filter(code__in=codes).only(*LIST_FIELDS).order_by("code"))
 
 
-def locate_many_in_area(who: HasRegion | str, *, lng: Sequence[float], lat: Sequence[float]
-                        ) -> list[str | None]:
+def locate_many_in_area(
+    who: HasRegion | str, *, lng: Sequence[float], lat: Sequence[float]
+) -> list[str | None]:
     """Micro-grid codes for many points; None where a point is outside the caller's area."""
     root = root_code(who)
     codes = locate.locate_points(lng=np.asarray(lng, dtype=float), lat=np.asarray(lat, dtype=float))

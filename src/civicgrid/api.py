@@ -34,22 +34,23 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message}, status=status)
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    body = {"code": "not_found", "message": _("Not found, or not in your area.")}
-    return api.create_response(request, body, status=404)
+    return _error(request, 404, "not_found", _("Not found, or not in your area."))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    body = {"code": "permission_denied", "message": _("Your role does not allow this.")}
-    return api.create_response(request, body, status=403)
+    return _error(request, 403, "permission_denied", _("Your role does not allow this."))
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"code": "auth.required", "message": _("Please sign in first.")}
-    return api.create_response(request, body, status=401)
+    return _error(request, 401, "auth.required", _("Please sign in first."))
 
 
 @api.exception_handler(ValidationError)

@@ -75,10 +75,31 @@ def test_a_command_run_from_the_shell_is_named_in_the_audit_log(world, tmp_path,
     monkeypatch.setattr(connections, "close_all", lambda: None)
 
     geojson = tmp_path / "b.geojson"
-    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {"code": "320113002001001001"},
-        "geometry": {"type": "Polygon", "coordinates": [
-            [[118.0, 31.0], [119.0, 31.0], [119.0, 32.0], [118.0, 32.0], [118.0, 31.0]]]}}]}))
+    geojson.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "320113002001001001"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [118.0, 31.0],
+                                    [119.0, 31.0],
+                                    [119.0, 32.0],
+                                    [118.0, 32.0],
+                                    [118.0, 31.0],
+                                ]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     main(["civicgrid", "import-boundaries", str(geojson)])
     entry = AuditEntry.objects.get(action="regions.boundaries.imported")
     assert entry.actor is None

@@ -40,8 +40,15 @@ class BoundaryImportResult:
 @dataclass(frozen=True)
 class _Item:
     code: str
+    level: Level
     name: str
     geometry: BaseGeometry
+
+
+def _stored_shape(wkb: bytes | memoryview | None) -> BaseGeometry:
+    """A stored boundary (queries here select only rows that have one)."""
+    assert wkb is not None
+    return shapely.from_wkb(bytes(wkb))
 
 
 def _fail(code: str, message: Any, **details: Any) -> DomainError:
@@ -53,7 +60,8 @@ def _parse_feature(index: int, feature: Any) -> _Item:
         raise _fail("regions.bad_geojson", _("Item %(n)d is not a GeoJSON Feature.") % {"n": index})
     props = feature.get("properties") or {}
     code = str(props.get("code", "")).strip()
-    if level_of_code(code) is None:
+    level = level_of_code(code)
+    if level is None:
         raise _fail(
             "regions.malformed_code",
             _("Feature %(n)d: '%(code)s' is not a region code.") % {"n": index, "code": code[:40]},
@@ -71,7 +79,8 @@ def _parse_feature(index: int, feature: Any) -> _Item:
             feature=index,
         )
     _check_geometry(index, code, geometry)
-    return _Item(code=code, name=str(props.get("name", "")).strip()[:100], geometry=geometry)
+    name = str(props.get("name", "")).strip()[:100]
+    return _Item(code=code, level=level, name=name, geometry=geometry)
 
 
 def _check_geometry(index: int, code: str, geometry: BaseGeometry) -> None:
@@ -104,8 +113,7 @@ def _check_nodes(items: Sequence[_Item], existing: Mapping[str, Region]) -> None
     stored_parents = set(Region.all_objects.filter(code__in=parents).values_list("code", flat=True))
     known = set(existing) | set(codes) | stored_parents
     for item in items:
-        level = level_of_code(item.code)
-        if item.code not in existing and level is not None and level < Level.GRID:
+        if item.code not in existing and item.level < Level.GRID:
             raise _fail(
                 "regions.unknown_code",
                 _(
@@ -139,7 +147,7 @@ def _check_overlaps(items: Sequence[_Item], parent: str) -> None:
     )
     for code, wkb in stored:
         codes.append(code)
-        geoms.append(shapely.from_wkb(bytes(wkb)))
+        geoms.append(_stored_shape(wkb))
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
@@ -172,7 +180,7 @@ def _parent_outlines(items: Sequence[_Item]) -> dict[str, BaseGeometry]:
     for code, wkb in Region.all_objects.filter(code__in=wanted, boundary__isnull=False).values_list(
         "code", "boundary"
     ):
-        outlines[code] = shapely.from_wkb(bytes(wkb))
+        outlines[code] = _stored_shape(wkb)
     return outlines
 
 
@@ -231,7 +239,7 @@ def import_boundaries(
             Region.all_objects.create(
                 code=item.code,
                 name=item.name,
-                level=level_of_code(item.code),
+                level=item.level,
                 parent_id=parent_code(item.code),
                 source=Region.Source.IMPORTED,
                 **values,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -210,39 +210,50 @@ def _centroids(geoms: np.ndarray) -> np.ndarray:
 
 
 def _grid_rows(layout: GridLayout) -> Iterator[Region]:
-    wkb = shapely.to_wkb(layout.grid_geoms)
-    xy = _centroids(layout.grid_geoms)
-    for i, code in enumerate(layout.grid_codes):
-        yield Region(
-            code=code,
-            name=f"第{int(code[-3:])}网格",
-            level=Level.GRID,
-            parent_id=code[: CODE_LENGTH[Level.COMMUNITY]],
-            boundary=wkb[i],
-            boundary_is_synthetic=True,
-            centroid_lng=float(xy[i, 0]),
-            centroid_lat=float(xy[i, 1]),
-            households=int(layout.grid_households[i]),
-            residents=int(layout.grid_residents[i]),
-            source=Region.Source.GENERATED,
-        )
+    return _rows(
+        layout.grid_codes,
+        layout.grid_geoms,
+        layout.grid_households,
+        layout.grid_residents,
+        Level.GRID,
+        lambda c: f"第{int(c[-3:])}网格",
+    )
 
 
 def _micro_rows(layout: GridLayout) -> Iterator[Region]:
-    wkb = shapely.to_wkb(layout.micro_geoms)
-    xy = _centroids(layout.micro_geoms)
-    for i, code in enumerate(layout.micro_codes):
+    return _rows(
+        layout.micro_codes,
+        layout.micro_geoms,
+        layout.micro_households,
+        layout.micro_residents,
+        Level.MICROGRID,
+        lambda c: f"第{int(c[-6:-3])}网格第{int(c[-3:])}微网格",
+    )
+
+
+def _rows(
+    codes: Sequence[str],
+    geoms: np.ndarray,
+    households: np.ndarray,
+    residents: np.ndarray,
+    level: Level,
+    name_of: Callable[[str], str],
+) -> Iterator[Region]:
+    wkb = shapely.to_wkb(geoms)
+    xy = _centroids(geoms)
+    parent_length = CODE_LENGTH[level - 1]
+    for i, code in enumerate(codes):
         yield Region(
             code=code,
-            name=f"第{int(code[-6:-3])}网格第{int(code[-3:])}微网格",
-            level=Level.MICROGRID,
-            parent_id=code[: CODE_LENGTH[Level.GRID]],
+            name=name_of(code),
+            level=level,
+            parent_id=code[:parent_length],
             boundary=wkb[i],
             boundary_is_synthetic=True,
             centroid_lng=float(xy[i, 0]),
             centroid_lat=float(xy[i, 1]),
-            households=int(layout.micro_households[i]),
-            residents=int(layout.micro_residents[i]),
+            households=int(households[i]),
+            residents=int(residents[i]),
             source=Region.Source.GENERATED,
         )
 

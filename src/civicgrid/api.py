@@ -12,6 +12,7 @@ from ninja.security import SessionAuth
 
 from civicgrid.accounts.api import router as accounts_router
 from civicgrid.core.errors import DomainError
+from civicgrid.people.api import router as people_router
 from civicgrid.regions.api import locate_router
 from civicgrid.regions.api import router as regions_router
 
@@ -27,6 +28,7 @@ api = NinjaAPI(
 api.add_router("/regions", regions_router)
 api.add_router("/", accounts_router)
 api.add_router("/", locate_router)
+api.add_router("/people", people_router)
 
 
 @api.exception_handler(DomainError)

@@ -47,9 +47,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "simple_history",
     "civicgrid.core",
     "civicgrid.regions",
     "civicgrid.accounts",
+    "civicgrid.people",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "civicgrid.accounts.middleware.RegionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that a lockout answer is produced after every other middleware ran.

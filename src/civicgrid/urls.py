@@ -13,6 +13,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("civicgrid.accounts.urls")),
     path("regions/", include("civicgrid.regions.urls")),
+    path("people/", include("civicgrid.people.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

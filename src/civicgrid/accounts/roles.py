@@ -27,21 +27,36 @@ class Cap:
     EDIT_BOUNDARIES = "regions.edit_boundaries"
     MANAGE_USERS = "accounts.manage_users"
     MANAGE_ORGS = "accounts.manage_organisations"
+    PEOPLE_VIEW = "people.view"
+    PEOPLE_COUNT = "people.count"
+    PEOPLE_SUBMIT = "people.submit_change"
+    PEOPLE_CONFIRM = "people.confirm_change"
+    PEOPLE_EDIT = "people.edit"
+    PEOPLE_UNMASK = "people.view_unmasked"
+    PEOPLE_EXPORT = "people.export"
     # Until the separation of duties lands (audit administrator), administrators read the log.
     READ_AUDIT = "core.read_audit"
 
 
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
+# Reading the register (masked) and counting in it.
+_REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_FIELD),
-    Role.LIAISON: frozenset(_FIELD),
-    Role.COMMUNITY_STAFF: frozenset(_FIELD),
-    Role.TOWN_OPERATOR: frozenset(_FIELD),
-    Role.COUNTY_OPERATOR: frozenset(_FIELD | {Cap.EDIT_BOUNDARIES}),
+    Role.GRID_WORKER: frozenset(_REGISTER | {Cap.PEOPLE_SUBMIT}),
+    Role.LIAISON: frozenset(_REGISTER | {Cap.PEOPLE_SUBMIT}),
+    # The one window: confirms changes, edits directly, imports, and may see full values.
+    Role.COMMUNITY_STAFF: frozenset(
+        _REGISTER
+        | {Cap.PEOPLE_SUBMIT, Cap.PEOPLE_CONFIRM, Cap.PEOPLE_EDIT, Cap.PEOPLE_UNMASK,
+           Cap.PEOPLE_EXPORT}
+    ),
+    Role.TOWN_OPERATOR: frozenset(_REGISTER | {Cap.PEOPLE_EXPORT}),
+    Role.COUNTY_OPERATOR: frozenset(_REGISTER | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT}),
+    # Departments work on orders, not on the register.
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD),
-    Role.MEDIATOR: frozenset(_FIELD),
-    Role.CIVIL_AFFAIRS: frozenset(_FIELD),
-    Role.LEADER: frozenset({Cap.VIEW_REGIONS, Cap.LOCATE}),
+    Role.MEDIATOR: frozenset(_REGISTER),
+    Role.CIVIL_AFFAIRS: frozenset(_REGISTER | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
+    Role.LEADER: frozenset({Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT}),
     Role.ADMIN: frozenset(
         _FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS, Cap.READ_AUDIT}
     ),

@@ -1,0 +1,27 @@
+"""Template filters of the register: masked ID numbers and phones, ages, tag labels."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+
+from civicgrid.core.identity import age_on, mask_id_number, mask_phone
+
+register = template.Library()
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    return mask_id_number(value) if value else ""
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value) if value else ""
+
+
+@register.filter
+def age(birth_date: date | None) -> str:
+    return str(age_on(birth_date, timezone.localdate())) if birth_date else ""

@@ -10,6 +10,7 @@ Place tree (boxes in degrees, side by side so borders are shared):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -17,6 +18,7 @@ from django_scopes import scopes_disabled
 
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
+from civicgrid.people import services as people_services
 from civicgrid.regions.levels import Level
 from tests import factories as f
 
@@ -47,6 +49,11 @@ class World:
     outsider: User
     leader: User
     officer: User
+    staff: User
+    household: object
+    resident: object
+    spouse: object
+    changes: list
 
 
 @pytest.fixture
@@ -108,7 +115,35 @@ def world(db: None) -> World:
             outsider=f.user("oscar_outsider", Role.GRID_WORKER, "320113003001001"),
             leader=f.user("lee_leader", Role.LEADER, "320113"),
             officer=f.user("owen_officer", Role.DEPARTMENT_OFFICER, "320113", organisation=dept),
+            staff=f.user("sally_staff", Role.COMMUNITY_STAFF, "320113002001"),
+            **register_of(micro_a1),
         )
+
+
+def register_of(micro) -> dict:
+    """One household of two in micro-grid A1, and four change requests waiting for staff."""
+    household = people_services.register_household(
+        region_code=micro.code, address="尧化门街道尧新大道1号2单元301室", by=None
+    )
+    resident = f.resident(
+        household,
+        "王建国",
+        f.id_number("320113", date(1950, 3, 1), 11),
+        relation="head",
+        phone="13812345678",
+        tags=[people_services.TagValue("veteran")],
+    )
+    spouse = f.resident(
+        household, "李秀英", f.id_number("320113", date(1952, 7, 9), 22), relation="spouse"
+    )
+    worker = User.objects.get(username="gina_grid")
+    changes = [
+        people_services.submit_change(
+            kind="update_resident", payload={"phone": "13900001111"}, resident=resident, by=worker
+        )
+        for _ in range(4)
+    ]
+    return {"household": household, "resident": resident, "spouse": spouse, "changes": changes}
 
 
 def client_for(user: User) -> Client:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import shapely
 
 from civicgrid.accounts import services as account_services
 from civicgrid.accounts.models import Organisation, User
+from civicgrid.core.identity import make_id_number
+from civicgrid.people import services as people_services
+from civicgrid.people.models import Household, Resident
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
 
@@ -44,4 +49,29 @@ def user(
         role=role,
         region_code=region_code,
         organisation=organisation,
+    )
+
+
+def id_number(county: str, born: date, order: int) -> str:
+    return make_id_number(county, born, order)
+
+
+def resident(
+    household: Household,
+    name: str,
+    number: str,
+    *,
+    relation: str = "child",
+    phone: str = "",
+    tags: list | None = None,
+    by=None,
+) -> Resident:
+    return people_services.register_resident(
+        household=household,
+        name=name,
+        id_number=number,
+        relation=relation,
+        phone=phone,
+        tags=tags or [],
+        by=by,
     )

@@ -3,13 +3,17 @@ exists without a row (after pretix). The sibling-town grid worker is the outside
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from openpyxl import Workbook
 
 from civicgrid.api import api
+from civicgrid.core.identity import make_id_number
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -23,66 +27,158 @@ PERSONAS = [
     "outsider",
     "leader",
     "officer",
+    "staff",
 ]
 
 A = "320113002001001001"  # a micro-grid of town A (the grid worker's own)
 TOWN_A = "320113002"
 
 
-def row(anonymous, admin, county, town, grid, outsider, leader, officer):
-    return dict(
-        zip(
-            PERSONAS, [anonymous, admin, county, town, grid, outsider, leader, officer], strict=True
-        )
-    )
+def row(anonymous, admin, county, town, grid, outsider, leader, officer, staff):
+    statuses = [anonymous, admin, county, town, grid, outsider, leader, officer, staff]
+    return dict(zip(PERSONAS, statuses, strict=True))
 
 
 # (method, concrete URL, route pattern it exercises) → expected status per persona.
 MATRIX = {
-    ("GET", "/", ""): row(302, 302, 302, 302, 302, 302, 302, 302),
-    ("GET", "/accounts/login/", "accounts/login/"): row(200, 302, 302, 302, 302, 302, 302, 302),
-    ("POST", "/accounts/logout/", "accounts/logout/"): row(302, 302, 302, 302, 302, 302, 302, 302),
-    ("GET", "/regions/", "regions/"): row(302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "/", ""): row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "/accounts/login/", "accounts/login/"): row(
+        200, 302, 302, 302, 302, 302, 302, 302, 302
+    ),
+    ("POST", "/accounts/logout/", "accounts/logout/"): row(
+        302, 302, 302, 302, 302, 302, 302, 302, 302
+    ),
+    ("GET", "/regions/", "regions/"): row(302, 302, 302, 302, 302, 302, 302, 302, 302),
     ("GET", f"/regions/{TOWN_A}/", "regions/<str:code>/"): row(
-        302, 200, 200, 200, 404, 404, 200, 200
+        302, 200, 200, 200, 404, 404, 200, 200, 404
     ),
-    ("GET", f"/regions/{A}/", "regions/<str:code>/"): row(302, 200, 200, 200, 200, 404, 200, 200),
+    ("GET", f"/regions/{A}/", "regions/<str:code>/"): row(
+        302, 200, 200, 200, 200, 404, 200, 200, 200
+    ),
     ("GET", "/regions/search/?q=网格", "regions/search/"): row(
-        302, 200, 200, 200, 200, 200, 200, 200
+        302, 200, 200, 200, 200, 200, 200, 200, 200
     ),
-    ("GET", "/admin/", "admin/"): row(302, 200, 302, 302, 302, 302, 302, 302),
-    ("GET", "/api/v1/me", "api/v1/me"): row(401, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/admin/", "admin/"): row(302, 200, 302, 302, 302, 302, 302, 302, 302),
+    ("GET", "/api/v1/me", "api/v1/me"): row(401, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/regions/search?q=1", "api/v1/regions/search"): row(
-        401, 200, 200, 200, 200, 200, 200, 200
+        401, 200, 200, 200, 200, 200, 200, 200, 200
     ),
     ("GET", f"/api/v1/regions/{TOWN_A}", "api/v1/regions/{code}"): row(
-        401, 200, 200, 200, 404, 404, 200, 200
+        401, 200, 200, 200, 404, 404, 200, 200, 404
     ),
     ("GET", f"/api/v1/regions/{TOWN_A}/children", "api/v1/regions/{code}/children"): row(
-        401, 200, 200, 200, 404, 404, 200, 200
+        401, 200, 200, 200, 404, 404, 200, 200, 404
     ),
     ("GET", f"/api/v1/regions/{A}/map", "api/v1/regions/{code}/map"): row(
-        401, 200, 200, 200, 200, 404, 200, 200
+        401, 200, 200, 200, 200, 404, 200, 200, 200
     ),
     ("GET", "/api/v1/locate?lng=118.5&lat=31.5", "api/v1/locate"): row(
-        401, 200, 200, 200, 200, 404, 200, 200
+        401, 200, 200, 200, 200, 404, 200, 200, 200
     ),
     ("POST", "/api/v1/locate/batch", "api/v1/locate/batch"): row(
-        401, 200, 200, 200, 200, 200, 200, 200
+        401, 200, 200, 200, 200, 200, 200, 200, 200
     ),
     ("POST", "/api/v1/regions/boundaries", "api/v1/regions/boundaries"): row(
-        401, 200, 200, 403, 403, 404, 403, 403
+        401, 200, 200, 403, 403, 404, 403, 403, 403
     ),
-    ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200),
+    # The household register (pages).
+    ("GET", "/people/", "people/"): row(302, 403, 200, 200, 200, 200, 403, 403, 200),
+    ("GET", f"/people/book/{A}/", "people/book/<str:code>/"): row(
+        302, 403, 200, 200, 200, 404, 403, 403, 200
+    ),
+    ("GET", "/people/residents/{resident}/", "people/residents/<int:pk>/"): row(
+        302, 403, 200, 200, 200, 404, 403, 403, 200
+    ),
+    ("POST", "/people/residents/{resident}/", "people/residents/<int:pk>/"): row(
+        302, 403, 403, 403, 403, 404, 403, 403, 200
+    ),
+    ("POST", "/people/residents/{resident}/propose/", "people/residents/<int:pk>/propose/"): row(
+        302, 403, 403, 403, 302, 404, 403, 403, 302
+    ),
+    ("GET", "/people/changes/", "people/changes/"): row(
+        302, 403, 200, 200, 200, 200, 403, 403, 200
+    ),
+    ("POST", "/people/changes/{change}/confirm/", "people/changes/<int:pk>/<str:decision>/"): row(
+        302, 403, 403, 403, 403, 404, 403, 403, 302
+    ),
+    (
+        "POST",
+        "/people/changes/{other_change}/reject/",
+        "people/changes/<int:pk>/<str:decision>/",
+    ): row(302, 403, 403, 403, 403, 404, 403, 403, 302),
+    ("GET", "/people/import/", "people/import/"): row(302, 403, 403, 403, 403, 403, 403, 403, 200),
+    ("GET", "/people/counts/?tag=veteran", "people/counts/"): row(
+        302, 403, 200, 200, 200, 200, 200, 403, 200
+    ),
+    # The household register (API).
+    ("GET", "/api/v1/people/residents?name=王", "api/v1/people/residents"): row(
+        401, 403, 200, 200, 200, 200, 403, 403, 200
+    ),
+    ("GET", "/api/v1/people/residents/{resident}", "api/v1/people/residents/{pk}"): row(
+        401, 403, 200, 200, 200, 404, 403, 403, 200
+    ),
+    (
+        "POST",
+        "/api/v1/people/residents/{resident}/reveal",
+        "api/v1/people/residents/{pk}/reveal",
+    ): row(401, 403, 403, 403, 403, 404, 403, 403, 200),
+    (
+        "GET",
+        "/api/v1/people/residents/{resident}/history",
+        "api/v1/people/residents/{pk}/history",
+    ): row(401, 403, 200, 200, 200, 404, 403, 403, 200),
+    ("GET", f"/api/v1/people/households?area={A}", "api/v1/people/households"): row(
+        401, 403, 200, 200, 200, 404, 403, 403, 200
+    ),
+    ("GET", "/api/v1/people/counts?tag=veteran", "api/v1/people/counts"): row(
+        401, 403, 200, 200, 200, 200, 200, 403, 200
+    ),
+    ("POST", "/api/v1/people/changes", "api/v1/people/changes"): row(
+        401, 403, 403, 403, 201, 404, 403, 403, 201
+    ),
+    ("GET", "/api/v1/people/changes", "api/v1/people/changes"): row(
+        401, 403, 200, 200, 200, 200, 403, 403, 200
+    ),
+    (
+        "POST",
+        "/api/v1/people/changes/{api_change}/confirm",
+        "api/v1/people/changes/{pk}/confirm",
+    ): row(401, 403, 403, 403, 403, 404, 403, 403, 200),
+    (
+        "POST",
+        "/api/v1/people/changes/{api_other_change}/reject",
+        "api/v1/people/changes/{pk}/reject",
+    ): row(401, 403, 403, 403, 403, 404, 403, 403, 200),
+    ("POST", "/api/v1/people/import", "api/v1/people/import"): row(
+        401, 403, 403, 403, 403, 403, 403, 403, 200
+    ),
+    ("GET", "/api/v1/people/export?tag=veteran", "api/v1/people/export"): row(
+        401, 403, 200, 200, 403, 403, 403, 403, 200
+    ),
+    ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
-        302, 200, 200, 200, 200, 200, 200, 200
+        302, 200, 200, 200, 200, 200, 200, 200, 200
     ),
 }
 
 # JSON bodies for the rows that need one.
 BODIES = {
-    "/api/v1/locate/batch": {"points": [[118.5, 31.5]]},
-    "/api/v1/regions/boundaries": {
+    ("POST", "/api/v1/locate/batch"): {"points": [[118.5, 31.5]]},
+    ("POST", "/people/residents/{resident}/"): (
+        "form",
+        {"field": "id_number", "reason": "核对低保申请"},
+    ),
+    ("POST", "/people/residents/{resident}/propose/"): ("form", {"phone": "13900002222"}),
+    ("POST", "/people/changes/{other_change}/reject/"): ("form", {"reason": "电话号码有误"}),
+    ("POST", "/api/v1/people/residents/{resident}/reveal"): {"field": "phone", "reason": "回访"},
+    ("POST", "/api/v1/people/changes"): {
+        "kind": "set_tags",
+        "resident_id": "{resident}",
+        "payload": {"tags": [{"tag": "key_care"}]},
+    },
+    ("POST", "/api/v1/people/changes/{api_other_change}/reject"): {"reason": "重复提交"},
+    ("POST", "/api/v1/people/import"): ("file", "residents.xlsx"),
+    ("POST", "/api/v1/regions/boundaries"): {
         "type": "FeatureCollection",
         "features": [
             {
@@ -103,6 +199,26 @@ BODIES = {
 NOT_OURS = ("admin/", "i18n/")
 
 
+def send(client: Client, method: str, url: str, body, ids: dict):
+    if isinstance(body, tuple) and body[0] == "form":
+        return client.post(url, body[1])
+    if isinstance(body, tuple) and body[0] == "file":
+        return client.post(url, {"file": one_row_workbook(body[1])})
+    text = json.dumps(body).replace('"{resident}"', str(ids["resident"])) if body else ""
+    return client.generic(method, url, text, content_type="application/json")
+
+
+def one_row_workbook(name: str) -> io.BytesIO:
+    book = Workbook()
+    book.active.append(["姓名", "身份证号", "与户主关系", "户编号"])
+    book.active.append(["王小明", make_id_number("320113", date(2010, 5, 5), 31), "子女", ""])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    data.name = name
+    return data
+
+
 def client_as(world, persona: str) -> Client:
     return Client() if persona == "anonymous" else client_for(getattr(world, persona))
 
@@ -110,11 +226,15 @@ def client_as(world, persona: str) -> Client:
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
     wrong = {}
+    # Page and API rows each decide their own change requests.
+    names = ["change", "other_change", "api_change", "api_other_change"]
+    ids = {"resident": world.resident.pk} | {
+        name: change.pk for name, change in zip(names, world.changes, strict=True)
+    }
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
-        body = json.dumps(BODIES[url]) if url in BODIES else ""
         client = client_as(world, persona)
-        status = client.generic(method, url, body, content_type="application/json").status_code
+        status = send(client, method, url.format(**ids), BODIES.get((method, url)), ids).status_code
         if status != expected[persona]:
             wrong[f"{method} {url}"] = (status, expected[persona])
     assert wrong == {}, f"(got, expected) for {persona}"

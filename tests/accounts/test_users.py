@@ -63,7 +63,7 @@ def test_only_administrators_get_the_admin_site(world):
 
 def test_every_role_has_a_capability_set_and_leaders_only_read():
     assert set(CAPABILITIES) == set(Role.values)
-    assert CAPABILITIES[Role.LEADER] == {"regions.view", "regions.locate"}
+    assert CAPABILITIES[Role.LEADER] == {"regions.view", "regions.locate", "people.count"}
 
 
 def test_only_county_operators_and_administrators_may_edit_boundaries():

@@ -47,8 +47,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # The one window: confirms changes, edits directly, imports, and may see full values.
     Role.COMMUNITY_STAFF: frozenset(
         _REGISTER
-        | {Cap.PEOPLE_SUBMIT, Cap.PEOPLE_CONFIRM, Cap.PEOPLE_EDIT, Cap.PEOPLE_UNMASK,
-           Cap.PEOPLE_EXPORT}
+        | {
+            Cap.PEOPLE_SUBMIT,
+            Cap.PEOPLE_CONFIRM,
+            Cap.PEOPLE_EDIT,
+            Cap.PEOPLE_UNMASK,
+            Cap.PEOPLE_EXPORT,
+        }
     ),
     Role.TOWN_OPERATOR: frozenset(_REGISTER | {Cap.PEOPLE_EXPORT}),
     Role.COUNTY_OPERATOR: frozenset(_REGISTER | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT}),

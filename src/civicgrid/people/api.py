@@ -1,12 +1,11 @@
 """JSON API for the register under /api/v1/people/: masked by default, scoped always."""
-
-from __future__ import annotations
+# No `from __future__ import annotations` here: ninja's @paginate resolves the annotations.
 
 from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -47,14 +46,24 @@ class ResidentOut(Schema):
 
 def resident_row(r: Resident) -> dict[str, Any]:
     today = date.today()
-    age = today.year - r.birth_date.year - ((today.month, today.day)
-                                            < (r.birth_date.month, r.birth_date.day))
+    age = (
+        today.year
+        - r.birth_date.year
+        - ((today.month, today.day) < (r.birth_date.month, r.birth_date.day))
+    )
     return {
-        "id": r.pk, "name": r.name, "id_number_masked": mask_id_number(r.id_number),
-        "phone_masked": mask_phone(r.phone) if r.phone else "", "gender": r.gender,
-        "birth_date": r.birth_date, "age": age, "relation": r.relation,
-        "residence_type": r.residence_type, "household": r.household.number,
-        "address": r.household.address, "micro_grid": r.region_id,
+        "id": r.pk,
+        "name": r.name,
+        "id_number_masked": mask_id_number(r.id_number),
+        "phone_masked": mask_phone(r.phone) if r.phone else "",
+        "gender": r.gender,
+        "birth_date": r.birth_date,
+        "age": age,
+        "relation": r.relation,
+        "residence_type": r.residence_type,
+        "household": r.household.number,
+        "address": r.household.address,
+        "micro_grid": r.region_id,
         "tags": [{"tag": t.tag, "kind": t.kind, "grade": t.grade} for t in r.tags.all()],
     }
 
@@ -71,8 +80,15 @@ class SearchParams(Schema):
 
     def as_filter(self) -> selectors.ResidentFilter:
         return selectors.ResidentFilter(
-            name=self.name, id_number=self.id_number, phone=self.phone, address=self.address,
-            tag=self.tag or "", area=self.area, min_age=self.min_age, max_age=self.max_age)
+            name=self.name,
+            id_number=self.id_number,
+            phone=self.phone,
+            address=self.address,
+            tag=self.tag or "",
+            area=self.area,
+            min_age=self.min_age,
+            max_age=self.max_age,
+        )
 
 
 @router.get("/residents", response=list[ResidentOut], summary="Search residents (masked)")
@@ -100,12 +116,16 @@ class RevealOut(Schema):
     value: str
 
 
-@router.post("/residents/{pk}/reveal", response=RevealOut,
-             summary="The full ID number or phone, for roles that need it; audit-logged")
+@router.post(
+    "/residents/{pk}/reveal",
+    response=RevealOut,
+    summary="The full ID number or phone, for roles that need it; audit-logged",
+)
 def reveal(request: HttpRequest, pk: int, body: RevealIn) -> Any:
     resident = selectors.resident_for(region_code_of(request), pk)
-    value = services.reveal(resident=resident, field=body.field, reason=body.reason,
-                            by=request.user)
+    value = services.reveal(
+        resident=resident, field=body.field, reason=body.reason, by=request.user
+    )
     return {"field": body.field, "value": value}
 
 
@@ -121,8 +141,11 @@ class HistoryOut(Schema):
     residence_type: str
 
 
-@router.get("/residents/{pk}/history", response=list[HistoryOut],
-            summary="Every recorded version of a resident, newest first (masked)")
+@router.get(
+    "/residents/{pk}/history",
+    response=list[HistoryOut],
+    summary="Every recorded version of a resident, newest first (masked)",
+)
 def history(request: HttpRequest, pk: int) -> Any:
     resident = selectors.resident_for(region_code_of(request), pk)
     require(request.user, "people.view")
@@ -131,11 +154,14 @@ def history(request: HttpRequest, pk: int) -> Any:
 
 def history_row(h: Any) -> dict[str, Any]:
     return {
-        "at": h.history_date.isoformat(), "who": h.history_user.username if h.history_user else "",
+        "at": h.history_date.isoformat(),
+        "who": h.history_user.username if h.history_user else "",
         "change": {"+": "created", "~": "changed", "-": "deleted"}[h.history_type],
-        "name": h.name, "id_number_masked": mask_id_number(h.id_number),
+        "name": h.name,
+        "id_number_masked": mask_id_number(h.id_number),
         "phone_masked": mask_phone(h.phone) if h.phone else "",
-        "household": h.household.number if h.household_id else "", "relation": h.relation,
+        "household": h.household.number if h.household_id else "",
+        "relation": h.relation,
         "residence_type": h.residence_type,
     }
 
@@ -147,8 +173,11 @@ class HouseholdOut(Schema):
     members: list[ResidentOut]
 
 
-@router.get("/households", response=list[HouseholdOut],
-            summary="Households of an area with their members (the grid worker's book)")
+@router.get(
+    "/households",
+    response=list[HouseholdOut],
+    summary="Households of an area with their members (the grid worker's book)",
+)
 @paginate(PageNumberPagination, page_size=50)
 def households(request: HttpRequest, area: str = Query("", max_length=24)) -> Any:
     require(request.user, "people.view")
@@ -160,8 +189,12 @@ def household_row(h: Household) -> dict[str, Any]:
     members = list(h.members.all())
     for m in members:
         m.household = h  # already loaded: no query per member
-    return {"number": h.number, "address": h.address, "micro_grid": h.region_id,
-            "members": [resident_row(m) for m in members]}
+    return {
+        "number": h.number,
+        "address": h.address,
+        "micro_grid": h.region_id,
+        "members": [resident_row(m) for m in members],
+    }
 
 
 class CountParams(Schema):
@@ -178,14 +211,22 @@ class CountOut(Schema):
     by_area: dict[str, int]
 
 
-@router.get("/counts", response=CountOut,
-            summary="How many residents of an area match a tag and an age range")
+@router.get(
+    "/counts",
+    response=CountOut,
+    summary="How many residents of an area match a tag and an age range",
+)
 def counts(request: HttpRequest, params: Query[CountParams]) -> Any:
     require(request.user, "people.count")
     mine = region_code_of(request)
     total, per_child = selectors.count_residents(
-        mine, area=params.area, tag=params.tag or "", min_age=params.min_age,
-        max_age=params.max_age, by_child=params.by_child)
+        mine,
+        area=params.area,
+        tag=params.tag or "",
+        min_age=params.min_age,
+        max_age=params.max_age,
+        by_child=params.by_child,
+    )
     return {"area": params.area or mine, "total": total, "by_area": per_child}
 
 
@@ -209,29 +250,44 @@ class ChangeOut(Schema):
 
 
 def change_row(c: ChangeRequest) -> dict[str, Any]:
-    return {"id": c.pk, "kind": c.kind, "status": c.status, "region_id": c.region_id,
-            "resident_id": c.resident_id, "household_id": c.household_id,
-            "submitted_by": c.submitted_by.username, "reason": c.reason}
+    return {
+        "id": c.pk,
+        "kind": c.kind,
+        "status": c.status,
+        "region_id": c.region_id,
+        "resident_id": c.resident_id,
+        "household_id": c.household_id,
+        "submitted_by": c.submitted_by.username,
+        "reason": c.reason,
+    }
 
 
 @router.post("/changes", response={201: ChangeOut}, summary="Propose a change to the register")
 def submit(request: HttpRequest, body: ChangeIn) -> Any:
     mine = region_code_of(request)
     resident = selectors.resident_for(mine, body.resident_id) if body.resident_id else None
-    household = (selectors.household_for(mine, body.household_number)
-                 if body.household_number else None)
-    change = services.submit_change(kind=body.kind, payload=body.payload, by=request.user,
-                                    resident=resident, household=household,
-                                    region_code=body.micro_grid)
-    return 201, change_row(change)
+    household = (
+        selectors.household_for(mine, body.household_number) if body.household_number else None
+    )
+    change = services.submit_change(
+        kind=body.kind,
+        payload=body.payload,
+        by=request.user,
+        resident=resident,
+        household=household,
+        region_code=body.micro_grid,
+    )
+    return Status(201, change_row(change))
 
 
 @router.get("/changes", response=list[ChangeOut], summary="Change requests of your area")
 @paginate(PageNumberPagination, page_size=50)
 def changes(request: HttpRequest, status: ChangeRequest.Status | None = None) -> Any:
     require(request.user, "people.view")
-    return [change_row(c) for c in
-            selectors.changes_visible_to(region_code_of(request), status=status or "")]
+    return [
+        change_row(c)
+        for c in selectors.changes_visible_to(region_code_of(request), status=status or "")
+    ]
 
 
 class DecisionIn(Schema):
@@ -247,8 +303,7 @@ def confirm(request: HttpRequest, pk: int) -> Any:
 @router.post("/changes/{pk}/reject", response=ChangeOut, summary="Reject a change with a reason")
 def reject(request: HttpRequest, pk: int, body: DecisionIn) -> Any:
     change = selectors.change_for(region_code_of(request), pk)
-    return change_row(services.reject_change(change=change, reason=body.reason,
-                                             by=request.user))
+    return change_row(services.reject_change(change=change, reason=body.reason, by=request.user))
 
 
 class ImportRowOut(Schema):
@@ -264,8 +319,11 @@ class ImportOut(Schema):
     rows: list[ImportRowOut]
 
 
-@router.post("/import", response=ImportOut,
-             summary="Import residents from the community's Excel template, row by row")
+@router.post(
+    "/import",
+    response=ImportOut,
+    summary="Import residents from the community's Excel template, row by row",
+)
 def import_excel(request: HttpRequest, file: File[UploadedFile]) -> Any:
     require(request.user, "people.edit")
     return excel.import_residents(file, by=request.user)

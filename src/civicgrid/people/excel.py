@@ -26,18 +26,36 @@ MAX_EXPORT_ROWS = 100_000
 
 # Template column → field. Community staff's sheets use the Chinese headers; English works too.
 COLUMNS = {
-    "姓名": "name", "身份证号": "id_number", "联系电话": "phone", "户编号": "household",
-    "微网格编码": "micro_grid", "地址": "address", "与户主关系": "relation",
-    "居住类型": "residence_type", "标签": "tags",
+    "姓名": "name",
+    "身份证号": "id_number",
+    "联系电话": "phone",
+    "户编号": "household",
+    "微网格编码": "micro_grid",
+    "地址": "address",
+    "与户主关系": "relation",
+    "居住类型": "residence_type",
+    "标签": "tags",
 }
 REQUIRED = ("name", "id_number", "relation")
-RELATIONS = {"户主": "head", "配偶": "spouse", "子女": "child", "父母": "parent",
-             "孙子女": "grandchild", "其他": "other"}
+RELATIONS = {
+    "户主": "head",
+    "配偶": "spouse",
+    "子女": "child",
+    "父母": "parent",
+    "孙子女": "grandchild",
+    "其他": "other",
+}
 RESIDENCE = {"户籍": "registered", "常住": "permanent", "流动": "floating"}
-TAG_LABELS = {"独居": Tag.LIVING_ALONE, "残疾": Tag.DISABLED, "低保": Tag.LOW_INCOME,
-              "困境儿童": Tag.CHILD_IN_DIFFICULTY, "失业": Tag.UNEMPLOYED,
-              "待就业毕业生": Tag.GRADUATE_SEEKING_WORK, "退役军人": Tag.VETERAN,
-              "重点关爱": Tag.KEY_CARE}
+TAG_LABELS = {
+    "独居": Tag.LIVING_ALONE,
+    "残疾": Tag.DISABLED,
+    "低保": Tag.LOW_INCOME,
+    "困境儿童": Tag.CHILD_IN_DIFFICULTY,
+    "失业": Tag.UNEMPLOYED,
+    "待就业毕业生": Tag.GRADUATE_SEEKING_WORK,
+    "退役军人": Tag.VETERAN,
+    "重点关爱": Tag.KEY_CARE,
+}
 
 
 @dataclass
@@ -56,8 +74,9 @@ def _open(upload: IO[bytes]) -> Any:
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, IndexError):
-        raise DomainError("people.not_excel",
-                          _("The file is not an Excel workbook (.xlsx).")) from None
+        raise DomainError(
+            "people.not_excel", _("The file is not an Excel workbook (.xlsx).")
+        ) from None
 
 
 def _header(sheet: Any) -> dict[str, int]:
@@ -70,9 +89,10 @@ def _header(sheet: Any) -> dict[str, int]:
             columns[key] = i
     missing = [label for label, key in COLUMNS.items() if key in REQUIRED and key not in columns]
     if missing:
-        raise DomainError("people.missing_columns",
-                          _("The sheet lacks these columns: %(cols)s.")
-                          % {"cols": "、".join(missing)})
+        raise DomainError(
+            "people.missing_columns",
+            _("The sheet lacks these columns: %(cols)s.") % {"cols": "、".join(missing)},
+        )
     return columns
 
 
@@ -89,21 +109,27 @@ def _tags(text: str) -> list[services.TagValue]:
         if not label:
             continue
         if label not in TAG_LABELS and label not in Tag.values:
-            raise DomainError("people.bad_tag", _("'%(value)s' is not a known tag.")
-                              % {"value": label[:20]}, field="tags")
+            raise DomainError(
+                "people.bad_tag",
+                _("'%(value)s' is not a known tag.") % {"value": label[:20]},
+                field="tags",
+            )
         found.append(services.TagValue(tag=TAG_LABELS.get(label, label)))
     return found
 
 
-def _household(values: tuple[Any, ...], columns: dict[str, int], by: Any,
-               new: dict[tuple[str, str], Household]) -> Household:
+def _household(
+    values: tuple[Any, ...], columns: dict[str, int], by: Any, new: dict[tuple[str, str], Household]
+) -> Household:
     number = _cell(values, columns, "household")
     if number:
         household = Household.all_objects.filter(number=number).first()
         if household is None or not household.region_id.startswith(by.region_code):
-            raise DomainError("people.unknown_household",
-                              _("There is no household %(n)s in your area.") % {"n": number},
-                              field="household")
+            raise DomainError(
+                "people.unknown_household",
+                _("There is no household %(n)s in your area.") % {"n": number},
+                field="household",
+            )
         return household
     # Rows without a number that share micro-grid and address form one new household.
     key = (_cell(values, columns, "micro_grid"), _cell(values, columns, "address"))
@@ -112,8 +138,9 @@ def _household(values: tuple[Any, ...], columns: dict[str, int], by: Any,
     return new[key]
 
 
-def _import_row(values: tuple[Any, ...], columns: dict[str, int], by: Any,
-                new: dict[tuple[str, str], Household]) -> Resident:
+def _import_row(
+    values: tuple[Any, ...], columns: dict[str, int], by: Any, new: dict[tuple[str, str], Household]
+) -> Resident:
     relation = _cell(values, columns, "relation")
     residence = _cell(values, columns, "residence_type") or "户籍"
     return services.register_resident(
@@ -150,18 +177,42 @@ def import_residents(upload: IO[bytes], *, by: Any) -> dict[str, Any]:
         except DomainError as exc:
             new_households.clear()
             new_households.update(snapshot)  # a household rolled back with its row
-            result.errors.append({"field": str(exc.details.get("field", "")), "code": exc.code,
-                                  "message": str(exc.message)})
+            result.errors.append(
+                {
+                    "field": str(exc.details.get("field", "")),
+                    "code": exc.code,
+                    "message": str(exc.message),
+                }
+            )
         results.append(result)
     accepted = sum(r.accepted for r in results)
-    log_action(None, actions.IMPORTED, by=by, region_code=by.region_code,
-               data={"accepted": accepted, "rejected": len(results) - accepted})
-    return {"accepted": accepted, "rejected": len(results) - accepted,
-            "rows": [r.__dict__ for r in results]}
+    log_action(
+        None,
+        actions.IMPORTED,
+        by=by,
+        region_code=by.region_code,
+        data={"accepted": accepted, "rejected": len(results) - accepted},
+    )
+    return {
+        "accepted": accepted,
+        "rejected": len(results) - accepted,
+        "rows": [r.__dict__ for r in results],
+    }
 
 
-EXPORT_HEADERS = ["姓名", "身份证号", "联系电话", "性别", "出生日期", "户编号", "地址",
-                  "与户主关系", "居住类型", "微网格编码", "标签"]
+EXPORT_HEADERS = [
+    "姓名",
+    "身份证号",
+    "联系电话",
+    "性别",
+    "出生日期",
+    "户编号",
+    "地址",
+    "与户主关系",
+    "居住类型",
+    "微网格编码",
+    "标签",
+]
 
 
 def _export_rows(residents: Iterable[Resident]) -> Iterable[list[Any]]:
@@ -169,11 +220,19 @@ def _export_rows(residents: Iterable[Resident]) -> Iterable[list[Any]]:
     residence = {v: k for k, v in RESIDENCE.items()}
     tag_label = {v: k for k, v in TAG_LABELS.items()}
     for r in residents:
-        yield [r.name, mask_id_number(r.id_number), mask_phone(r.phone) if r.phone else "",
-               "男" if r.gender == "M" else "女", r.birth_date.isoformat(), r.household.number,
-               r.household.address, relation.get(r.relation, r.relation),
-               residence.get(r.residence_type, r.residence_type), r.region_id,
-               "、".join(tag_label.get(t.tag, t.tag) for t in r.tags.all())]
+        yield [
+            r.name,
+            mask_id_number(r.id_number),
+            mask_phone(r.phone) if r.phone else "",
+            "男" if r.gender == "M" else "女",
+            r.birth_date.isoformat(),
+            r.household.number,
+            r.household.address,
+            relation.get(r.relation, r.relation),
+            residence.get(r.residence_type, r.residence_type),
+            r.region_id,
+            "、".join(tag_label.get(t.tag, t.tag) for t in r.tags.all()),
+        ]
 
 
 def export_workbook(residents: Iterable[Resident], *, by: Any) -> bytes:
@@ -181,7 +240,9 @@ def export_workbook(residents: Iterable[Resident], *, by: Any) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("居民")
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    sheet.append([f"导出人 exported by: {by.get_username()}  时间 at: {stamp}  (身份证号、电话已脱敏)"])
+    sheet.append(
+        [f"导出人 exported by: {by.get_username()}  时间 at: {stamp}  (身份证号、电话已脱敏)"]
+    )
     sheet.append(EXPORT_HEADERS)
     for row in _export_rows(residents):
         sheet.append(row)
@@ -192,17 +253,25 @@ def export_workbook(residents: Iterable[Resident], *, by: Any) -> bytes:
 
 def _loggable(filters: dict[str, Any]) -> dict[str, Any]:
     # The audit log says what was searched for, without spelling out a searched ID number.
-    return {k: mask_id_number(str(v)) if k == "id_number" else v
-            for k, v in filters.items() if v not in ("", None)}
+    return {
+        k: mask_id_number(str(v)) if k == "id_number" else v
+        for k, v in filters.items()
+        if v not in ("", None)
+    }
 
 
 def export_response(residents: Any, *, by: Any, filters: dict[str, Any]) -> HttpResponse:
     rows = list(residents[:MAX_EXPORT_ROWS])
     content = export_workbook(rows, by=by)
-    log_action(None, actions.EXPORTED, by=by, region_code=by.region_code,
-               data={"rows": len(rows), "filters": _loggable(filters)})
+    log_action(
+        None,
+        actions.EXPORTED,
+        by=by,
+        region_code=by.region_code,
+        data={"rows": len(rows), "filters": _loggable(filters)},
+    )
     response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = 'attachment; filename="residents.xlsx"'
     return response

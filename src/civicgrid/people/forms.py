@@ -21,10 +21,16 @@ class SearchForm(forms.Form):
 
     def as_filter(self) -> ResidentFilter:
         data = self.cleaned_data
-        return ResidentFilter(name=data["name"], id_number=data["id_number"],
-                              phone=data["phone"], address=data["address"], tag=data["tag"],
-                              area=data["area"], min_age=data["min_age"],
-                              max_age=data["max_age"])
+        return ResidentFilter(
+            name=data["name"],
+            id_number=data["id_number"],
+            phone=data["phone"],
+            address=data["address"],
+            tag=data["tag"],
+            area=data["area"],
+            min_age=data["min_age"],
+            max_age=data["max_age"],
+        )
 
 
 class CountForm(forms.Form):
@@ -36,8 +42,9 @@ class CountForm(forms.Form):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", _("ID number")), ("phone", _("phone"))])
-    reason = forms.CharField(label=_("Why do you need the full value?"), min_length=2,
-                             max_length=200)
+    reason = forms.CharField(
+        label=_("Why do you need the full value?"), min_length=2, max_length=200
+    )
 
 
 class ProposeForm(forms.Form):
@@ -46,9 +53,15 @@ class ProposeForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     residence_type = forms.ChoiceField(
-        label=_("Residence"), required=False,
-        choices=[("", "—"), ("registered", _("registered (户籍)")),
-                 ("permanent", _("permanent (常住)")), ("floating", _("floating (流动)"))])
+        label=_("Residence"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("registered", _("registered (户籍)")),
+            ("permanent", _("permanent (常住)")),
+            ("floating", _("floating (流动)")),
+        ],
+    )
 
 
 class RejectForm(forms.Form):

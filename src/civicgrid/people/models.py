@@ -70,9 +70,7 @@ class Resident(models.Model):  # type: ignore[django-manager-missing]
     region = models.ForeignKey(
         "regions.Region", to_field="code", on_delete=models.PROTECT, verbose_name=_("micro-grid")
     )
-    residence_type = models.CharField(
-        _("residence"), max_length=12, choices=ResidenceType.choices
-    )
+    residence_type = models.CharField(_("residence"), max_length=12, choices=ResidenceType.choices)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

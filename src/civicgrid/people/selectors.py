@@ -37,8 +37,13 @@ def _years_ago(years: int, today: date) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def age_bounds(min_age: int | None, max_age: int | None, *, field: str = "birth_date",
-               today: date | None = None) -> Q:
+def age_bounds(
+    min_age: int | None,
+    max_age: int | None,
+    *,
+    field: str = "birth_date",
+    today: date | None = None,
+) -> Q:
     """Birth-date conditions for an age range (ages in whole years on `today`)."""
     today = today or timezone.localdate()
     condition = Q()
@@ -88,30 +93,45 @@ def resident_for(who: HasRegion | str, pk: int) -> Resident:
 
 def households_in(who: HasRegion | str, area: str) -> QuerySet[Household]:
     area = _area_within(root_code(who), area)
-    return (Household.objects.filter(region__code__startswith=area)
-            .prefetch_related("members__tags").order_by("number"))
+    return (
+        Household.objects.filter(region__code__startswith=area)
+        .prefetch_related("members__tags")
+        .order_by("number")
+    )
 
 
-def count_residents(who: HasRegion | str, *, area: str = "", tag: str = "",
-                    min_age: int | None = None, max_age: int | None = None,
-                    by_child: bool = False) -> tuple[int, dict[str, int]]:
+def count_residents(
+    who: HasRegion | str,
+    *,
+    area: str = "",
+    tag: str = "",
+    min_age: int | None = None,
+    max_age: int | None = None,
+    by_child: bool = False,
+) -> tuple[int, dict[str, int]]:
     """How many residents match, in total and (optionally) per child area of `area`."""
     area = _area_within(root_code(who), area)
     if tag:
         rows = ResidentTag.objects.filter(region_code__startswith=area, tag=tag).filter(
-            age_bounds(min_age, max_age, field="resident__birth_date"))
+            age_bounds(min_age, max_age, field="resident__birth_date")
+        )
         code_column = "region_code"
     else:
         rows = Resident.objects.filter(region__code__startswith=area).filter(
-            age_bounds(min_age, max_age))
+            age_bounds(min_age, max_age)
+        )
         code_column = "region_id"
     total = rows.count()
     per_child: dict[str, int] = {}
     level = level_of_code(area)
     if by_child and level is not None and level < max(CODE_LENGTH):
         width = CODE_LENGTH[level + 1]
-        grouped = (rows.annotate(child=Substr(code_column, 1, width)).values("child")
-                   .annotate(n=Count("pk")).order_by("child"))
+        grouped = (
+            rows.annotate(child=Substr(code_column, 1, width))
+            .values("child")
+            .annotate(n=Count("pk"))
+            .order_by("child")
+        )
         per_child = {row["child"]: row["n"] for row in grouped}
     return total, per_child
 
@@ -140,4 +160,5 @@ def household_for(who: HasRegion | str, number: str) -> Household:
 def history_of(resident: Resident) -> QuerySet:  # type: ignore[type-arg]
     """Every recorded version of a resident (the caller has already been given the resident)."""
     return resident.history.select_related("history_user", "household").order_by(
-        "-history_date", "-history_id")
+        "-history_date", "-history_id"
+    )

@@ -35,20 +35,28 @@ def _micro_grid_in_scope(code: str, by: Any) -> Region:
     root = getattr(by, "region_code", "") if by is not None else ""
     region = Region.all_objects.filter(code=code, level=Level.MICROGRID).first()
     if region is None or (by is not None and not code.startswith(root or "\0")):
-        raise NotFound("people.unknown_micro_grid",
-                       _("There is no micro-grid %(code)s in your area.") % {"code": code[:24]})
+        raise NotFound(
+            "people.unknown_micro_grid",
+            _("There is no micro-grid %(code)s in your area.") % {"code": code[:24]},
+        )
     return region
 
 
 def _check_text(field: str, value: str, *, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise DomainError(f"people.{field}_required", _("%(field)s is required.")
-                          % {"field": _field_label(field)}, field=field)
+        raise DomainError(
+            f"people.{field}_required",
+            _("%(field)s is required.") % {"field": _field_label(field)},
+            field=field,
+        )
     if len(value) > max_length:
-        raise DomainError(f"people.{field}_too_long",
-                          _("%(field)s is longer than %(n)d characters.")
-                          % {"field": _field_label(field), "n": max_length}, field=field)
+        raise DomainError(
+            f"people.{field}_too_long",
+            _("%(field)s is longer than %(n)d characters.")
+            % {"field": _field_label(field), "n": max_length},
+            field=field,
+        )
     return value
 
 
@@ -59,8 +67,11 @@ def _field_label(field: str) -> str:
 
 def _check_choice(field: str, value: str, choices: Iterable[str]) -> str:
     if value not in choices:
-        raise DomainError(f"people.bad_{field}", _("'%(value)s' is not a valid %(field)s.")
-                          % {"value": str(value)[:30], "field": field}, field=field)
+        raise DomainError(
+            f"people.bad_{field}",
+            _("'%(value)s' is not a valid %(field)s.") % {"value": str(value)[:30], "field": field},
+            field=field,
+        )
     return value
 
 
@@ -69,8 +80,9 @@ def _check_tags(tags: Iterable[TagValue]) -> list[TagValue]:
     for value in tags:
         _check_choice("tag", value.tag, Tag.values)
         if value.grade is not None and not 1 <= value.grade <= 4:
-            raise DomainError("people.bad_grade", _("A disability grade is 1, 2, 3 or 4."),
-                              field="tags")
+            raise DomainError(
+                "people.bad_grade", _("A disability grade is 1, 2, 3 or 4."), field="tags"
+            )
         checked.append(value)
     if len({t.tag for t in checked}) != len(checked):
         raise DomainError("people.duplicate_tag", _("A tag is given twice."), field="tags")
@@ -82,16 +94,19 @@ def _check_head(household: Household, relation: str, *, exclude: int | None = No
         return
     heads = Resident.all_objects.filter(household=household, relation=Resident.Relation.HEAD)
     if heads.exclude(pk=exclude).exists():
-        raise DomainError("people.household_has_head",
-                          _("This household already has a head."), field="relation")
+        raise DomainError(
+            "people.household_has_head", _("This household already has a head."), field="relation"
+        )
 
 
 def _check_unique_id(number: str, *, exclude: int | None = None) -> None:
     # Says nothing about whom the number belongs to: that person may be outside the area.
     if Resident.all_objects.filter(id_number=number).exclude(pk=exclude).exists():
-        raise DomainError("people.duplicate_id_number",
-                          _("A resident with this ID number is already registered."),
-                          field="id_number")
+        raise DomainError(
+            "people.duplicate_id_number",
+            _("A resident with this ID number is already registered."),
+            field="id_number",
+        )
 
 
 # ---------------------------------------------------------------- households
@@ -113,8 +128,9 @@ def register_household(*, region_code: str, address: str, by: Any) -> Household:
                 return household
         except IntegrityError:
             continue  # another writer took this number a moment ago: take the next
-    raise DomainError("people.household_numbers_exhausted",
-                      _("Could not allocate a household number; try again."))
+    raise DomainError(
+        "people.household_numbers_exhausted", _("Could not allocate a household number; try again.")
+    )
 
 
 # ---------------------------------------------------------------- residents
@@ -146,8 +162,9 @@ def register_resident(
         household=household,
         relation=_check_choice("relation", relation, Resident.Relation.values),
         region_id=household.region_id,
-        residence_type=_check_choice("residence_type", residence_type,
-                                     Resident.ResidenceType.values),
+        residence_type=_check_choice(
+            "residence_type", residence_type, Resident.ResidenceType.values
+        ),
     )
     _check_head(household, resident.relation)
     resident._history_user = by  # type: ignore[attr-defined]
@@ -163,8 +180,10 @@ def update_resident(*, resident: Resident, by: Any, **changes: str) -> Resident:
     allowed = {"name", "id_number", "phone", "relation", "residence_type"}
     unknown = set(changes) - allowed
     if unknown:
-        raise DomainError("people.bad_field", _("These fields cannot be changed here: %(f)s.")
-                          % {"f": ", ".join(sorted(unknown))})
+        raise DomainError(
+            "people.bad_field",
+            _("These fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))},
+        )
     if "name" in changes:
         resident.name = _check_text("name", changes["name"], max_length=50)
     if "id_number" in changes:
@@ -175,20 +194,21 @@ def update_resident(*, resident: Resident, by: Any, **changes: str) -> Resident:
     if "phone" in changes:
         resident.phone = parse_phone(changes["phone"]) if changes["phone"].strip() else ""
     if "relation" in changes:
-        resident.relation = _check_choice("relation", changes["relation"],
-                                          Resident.Relation.values)
+        resident.relation = _check_choice("relation", changes["relation"], Resident.Relation.values)
         _check_head(resident.household, resident.relation, exclude=resident.pk)
     if "residence_type" in changes:
-        resident.residence_type = _check_choice("residence_type", changes["residence_type"],
-                                                Resident.ResidenceType.values)
+        resident.residence_type = _check_choice(
+            "residence_type", changes["residence_type"], Resident.ResidenceType.values
+        )
     resident._history_user = by  # type: ignore[attr-defined]
     resident.save()
     return resident
 
 
 @transaction.atomic
-def move_resident(*, resident: Resident, to_household: Household, relation: str, by: Any
-                  ) -> Resident:
+def move_resident(
+    *, resident: Resident, to_household: Household, relation: str, by: Any
+) -> Resident:
     """Moving house: the same record changes household (and micro-grid); history keeps the old."""
     _micro_grid_in_scope(resident.region_id, by)
     _micro_grid_in_scope(to_household.region_id, by)
@@ -214,8 +234,13 @@ def set_tags(*, resident: Resident, tags: Iterable[TagValue], by: Any) -> Reside
 def _replace_tags(resident: Resident, tags: list[TagValue]) -> None:
     ResidentTag.all_objects.filter(resident=resident).delete()
     ResidentTag.all_objects.bulk_create(
-        ResidentTag(resident=resident, tag=t.tag, kind=t.kind[:20], grade=t.grade,
-                    region_code=resident.region_id)
+        ResidentTag(
+            resident=resident,
+            tag=t.tag,
+            kind=t.kind[:20],
+            grade=t.grade,
+            region_code=resident.region_id,
+        )
         for t in tags
     )
 
@@ -231,10 +256,15 @@ def reveal(*, resident: Resident, field: str, reason: str, by: Any) -> str:
     _check_choice("field", field, ("id_number", "phone"))
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise DomainError("people.reason_required",
-                          _("Say why you need to see the full value."), field="reason")
-    log_action(resident, actions.UNMASKED, by=by,
-               data={"field": field, "reason": reason[:200], "resident": resident.pk})
+        raise DomainError(
+            "people.reason_required", _("Say why you need to see the full value."), field="reason"
+        )
+    log_action(
+        resident,
+        actions.UNMASKED,
+        by=by,
+        data={"field": field, "reason": reason[:200], "resident": resident.pk},
+    )
     return str(getattr(resident, field))
 
 
@@ -242,8 +272,10 @@ def reveal(*, resident: Resident, field: str, reason: str, by: Any) -> str:
 
 
 def _payload_tags(payload: Mapping[str, Any]) -> list[TagValue]:
-    return [TagValue(tag=str(t.get("tag", "")), kind=str(t.get("kind", "")),
-                     grade=t.get("grade")) for t in payload.get("tags", [])]
+    return [
+        TagValue(tag=str(t.get("tag", "")), kind=str(t.get("kind", "")), grade=t.get("grade"))
+        for t in payload.get("tags", [])
+    ]
 
 
 @transaction.atomic
@@ -259,8 +291,7 @@ def submit_change(
     """A grid worker proposes a change for a micro-grid of their own area."""
     require(by, "people.submit_change")
     _check_choice("kind", kind, ChangeRequest.Kind.values)
-    target = (resident.region_id if resident else household.region_id if household
-              else region_code)
+    target = resident.region_id if resident else household.region_id if household else region_code
     region = _micro_grid_in_scope(target or "", by)
     # Check what can be checked now, so a bad proposal is refused at the door.
     if "id_number" in payload:
@@ -270,49 +301,60 @@ def submit_change(
     if "tags" in payload:
         _check_tags(_payload_tags(payload))
     change = ChangeRequest.all_objects.create(
-        kind=kind, region=region, resident=resident, household=household,
-        payload=dict(payload), submitted_by=by,
+        kind=kind,
+        region=region,
+        resident=resident,
+        household=household,
+        payload=dict(payload),
+        submitted_by=by,
     )
-    log_action(change, actions.CHANGE_SUBMITTED, by=by, region_code=region.code,
-               data={"kind": kind})
+    log_action(
+        change, actions.CHANGE_SUBMITTED, by=by, region_code=region.code, data={"kind": kind}
+    )
     return change
 
 
 def _apply(change: ChangeRequest, by: Any) -> None:
     payload = change.payload
     if change.kind == ChangeRequest.Kind.ADD_HOUSEHOLD:
-        register_household(region_code=change.region_id, address=payload.get("address", ""),
-                           by=by)
+        register_household(region_code=change.region_id, address=payload.get("address", ""), by=by)
     elif change.kind == ChangeRequest.Kind.ADD_RESIDENT:
         if change.household is None:
             raise DomainError("people.household_required", _("Which household?"))
-        register_resident(household=change.household, by=by, tags=_payload_tags(payload),
-                          **{k: str(payload.get(k, "")) for k in
-                             ("name", "id_number", "relation", "phone")},
-                          residence_type=str(payload.get("residence_type", "registered")))
+        register_resident(
+            household=change.household,
+            by=by,
+            tags=_payload_tags(payload),
+            **{k: str(payload.get(k, "")) for k in ("name", "id_number", "relation", "phone")},
+            residence_type=str(payload.get("residence_type", "registered")),
+        )
     elif change.resident is None:
         raise DomainError("people.resident_required", _("Which resident?"))
     elif change.kind == ChangeRequest.Kind.UPDATE_RESIDENT:
-        update_resident(resident=change.resident, by=by,
-                        **{k: str(v) for k, v in payload.items()})
+        update_resident(resident=change.resident, by=by, **{k: str(v) for k, v in payload.items()})
     elif change.kind == ChangeRequest.Kind.MOVE_RESIDENT:
         target = Household.all_objects.filter(number=payload.get("household", "")).first()
         if target is None:
             raise NotFound("people.unknown_household", _("There is no such household."))
-        move_resident(resident=change.resident, to_household=target,
-                      relation=str(payload.get("relation", "")), by=by)
+        move_resident(
+            resident=change.resident,
+            to_household=target,
+            relation=str(payload.get("relation", "")),
+            by=by,
+        )
     elif change.kind == ChangeRequest.Kind.SET_TAGS:
         set_tags(resident=change.resident, tags=_payload_tags(payload), by=by)
 
 
 def _decide(change: ChangeRequest, by: Any, status: str, reason: str) -> ChangeRequest:
     # Compare-and-set: two staff deciding at once, exactly one wins.
-    won = ChangeRequest.all_objects.filter(pk=change.pk, status=ChangeRequest.Status.SUBMITTED
-                                           ).update(status=status, decided_by=by,
-                                                    decided_at=timezone.now(), reason=reason)
+    won = ChangeRequest.all_objects.filter(
+        pk=change.pk, status=ChangeRequest.Status.SUBMITTED
+    ).update(status=status, decided_by=by, decided_at=timezone.now(), reason=reason)
     if won != 1:
-        raise DomainError("people.change_already_decided",
-                          _("This change has already been decided."), status=409)
+        raise DomainError(
+            "people.change_already_decided", _("This change has already been decided."), status=409
+        )
     change.refresh_from_db()
     return change
 
@@ -324,8 +366,13 @@ def confirm_change(*, change: ChangeRequest, by: Any) -> ChangeRequest:
     require(by, "people.confirm_change")
     change = _decide(change, by, ChangeRequest.Status.CONFIRMED, "")
     _apply(change, by)
-    log_action(change, actions.CHANGE_CONFIRMED, by=by, region_code=change.region_id,
-               data={"kind": change.kind})
+    log_action(
+        change,
+        actions.CHANGE_CONFIRMED,
+        by=by,
+        region_code=change.region_id,
+        data={"kind": change.kind},
+    )
     return change
 
 
@@ -335,9 +382,15 @@ def reject_change(*, change: ChangeRequest, reason: str, by: Any) -> ChangeReque
     require(by, "people.confirm_change")
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise DomainError("people.reason_required", _("Say why the change is rejected."),
-                          field="reason")
+        raise DomainError(
+            "people.reason_required", _("Say why the change is rejected."), field="reason"
+        )
     change = _decide(change, by, ChangeRequest.Status.REJECTED, reason[:300])
-    log_action(change, actions.CHANGE_REJECTED, by=by, region_code=change.region_id,
-               data={"kind": change.kind, "reason": reason[:300]})
+    log_action(
+        change,
+        actions.CHANGE_REJECTED,
+        by=by,
+        region_code=change.region_id,
+        data={"kind": change.kind, "reason": reason[:300]},
+    )
     return change

@@ -43,8 +43,11 @@ def search(request: HttpRequest) -> HttpResponse:
             require(request.user, "people.export")
             return excel.export_response(found, by=request.user, filters=form.cleaned_data)
         page = _page(request, found)
-    return render(request, "people/search.html", {
-        "form": form, "page": page, "can_export": request.user.can("people.export")})
+    return render(
+        request,
+        "people/search.html",
+        {"form": form, "page": page, "can_export": request.user.can("people.export")},
+    )
 
 
 @login_required
@@ -62,16 +65,25 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
     mine = region_code_of(request)
     person = selectors.resident_for(mine, pk)
     require(request.user, "people.view")
-    context = {"person": person, "history": selectors.history_of(person)[:50],
-               "reveal_form": RevealForm(), "propose_form": ProposeForm(), "revealed": None,
-               "can_unmask": request.user.can("people.view_unmasked"),
-               "can_propose": request.user.can("people.submit_change")}
+    context = {
+        "person": person,
+        "history": selectors.history_of(person)[:50],
+        "reveal_form": RevealForm(),
+        "propose_form": ProposeForm(),
+        "revealed": None,
+        "can_unmask": request.user.can("people.view_unmasked"),
+        "can_propose": request.user.can("people.submit_change"),
+    }
     if request.method == "POST":
         form = RevealForm(request.POST)
         context["reveal_form"] = form
         if form.is_valid():
-            value = services.reveal(resident=person, field=form.cleaned_data["field"],
-                                    reason=form.cleaned_data["reason"], by=request.user)
+            value = services.reveal(
+                resident=person,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
             context["revealed"] = (form.cleaned_data["field"], value)
     return render(request, "people/resident.html", context)
 
@@ -87,8 +99,12 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Fill in at least one field to change."))
         else:
             try:
-                services.submit_change(kind=ChangeRequest.Kind.UPDATE_RESIDENT, payload=payload,
-                                       resident=person, by=request.user)
+                services.submit_change(
+                    kind=ChangeRequest.Kind.UPDATE_RESIDENT,
+                    payload=payload,
+                    resident=person,
+                    by=request.user,
+                )
                 messages.success(request, _("Your change was submitted for confirmation."))
             except DomainError as exc:
                 messages.error(request, str(exc.message))
@@ -100,9 +116,11 @@ def changes(request: HttpRequest) -> HttpResponse:
     require(request.user, "people.view")
     status = request.GET.get("status", ChangeRequest.Status.SUBMITTED)
     found = selectors.changes_visible_to(region_code_of(request), status=status)
-    return render(request, "people/changes.html", {"page": _page(request, found),
-                                                    "status": status,
-                                                    "reject_form": RejectForm()})
+    return render(
+        request,
+        "people/changes.html",
+        {"page": _page(request, found), "status": status, "reject_form": RejectForm()},
+    )
 
 
 @login_required
@@ -146,10 +164,20 @@ def counts(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         total, per_child = selectors.count_residents(
-            region_code_of(request), area=data["area"], tag=data["tag"],
-            min_age=data["min_age"], max_age=data["max_age"], by_child=True)
-        names = dict(region_selectors.regions_visible_to(region_code_of(request))
-                     .filter(code__in=list(per_child)).values_list("code", "name"))
-        result = {"total": total,
-                  "rows": [(code, names.get(code, code), n) for code, n in per_child.items()]}
+            region_code_of(request),
+            area=data["area"],
+            tag=data["tag"],
+            min_age=data["min_age"],
+            max_age=data["max_age"],
+            by_child=True,
+        )
+        names = dict(
+            region_selectors.regions_visible_to(region_code_of(request))
+            .filter(code__in=list(per_child))
+            .values_list("code", "name")
+        )
+        result = {
+            "total": total,
+            "rows": [(code, names.get(code, code), n) for code, n in per_child.items()],
+        }
     return render(request, "people/counts.html", {"form": form, "result": result})

@@ -150,23 +150,42 @@ def _make_polygons(cells: GeomArray, owner: IntArray) -> GeomArray:
             raise ValueError("a tile came out empty")
         cells[i] = polys[0]
         scraps.extend((i, p) for p in polys[1:])
-    for i, scrap in scraps:
-        siblings = np.flatnonzero(owner == owner[i])
-        shared = [
-            shapely.length(shapely.intersection(shapely.boundary(cells[j]), scrap.boundary))
-            for j in siblings
-        ]
-        target = int(siblings[int(np.argmax(shared))])
-        merged = shapely.union(cells[target], scrap, grid_size=None)
-        cells[target] = _largest_polygon(merged)
+    _merge_scraps(cells, owner, scraps)
     return cells
 
 
-def _largest_polygon(geom: BaseGeometry) -> BaseGeometry:
-    if shapely.get_type_id(geom) == shapely.GeometryType.POLYGON:
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
-    return max(parts, key=lambda p: p.area)
+def _merge_scraps(
+    cells: GeomArray, owner: IntArray, scraps: list[tuple[int, BaseGeometry]]
+) -> None:
+    """Give each scrap to the sibling it shares the longest edge with, so nothing is lost.
+
+    A scrap may touch its siblings only through another scrap (or at a single point), so
+    scraps are merged in passes until every one has found a cell that stays one polygon.
+    """
+    pending = scraps
+    while pending:
+        left = []
+        for i, scrap in pending:
+            if not _merge_into_neighbour(cells, np.flatnonzero(owner == owner[i]), scrap):
+                left.append((i, scrap))
+        if len(left) == len(pending):
+            raise ValueError("a piece of a tile touches none of its siblings")
+        pending = left
+
+
+def _merge_into_neighbour(cells: GeomArray, siblings: IntArray, scrap: BaseGeometry) -> bool:
+    shared = [
+        shapely.length(shapely.intersection(shapely.boundary(cells[j]), scrap.boundary))
+        for j in siblings
+    ]
+    for k in np.argsort(shared)[::-1].tolist():
+        if shared[k] <= 0:
+            return False
+        merged = shapely.union(cells[siblings[k]], scrap)
+        if shapely.get_type_id(merged) == shapely.GeometryType.POLYGON:
+            cells[siblings[k]] = merged
+            return True
+    return False
 
 
 def tile_randomly(

@@ -218,7 +218,7 @@ EXPORT_HEADERS = [
 def _export_rows(residents: Iterable[Resident]) -> Iterable[list[Any]]:
     relation = {v: k for k, v in RELATIONS.items()}
     residence = {v: k for k, v in RESIDENCE.items()}
-    tag_label = {v: k for k, v in TAG_LABELS.items()}
+    tag_label: dict[str, str] = {str(v): k for k, v in TAG_LABELS.items()}
     for r in residents:
         yield [
             r.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
@@ -111,6 +112,7 @@ def count_residents(
 ) -> tuple[int, dict[str, int]]:
     """How many residents match, in total and (optionally) per child area of `area`."""
     area = _area_within(root_code(who), area)
+    rows: QuerySet[Any]
     if tag:
         rows = ResidentTag.objects.filter(region_code__startswith=area, tag=tag).filter(
             age_bounds(min_age, max_age, field="resident__birth_date")

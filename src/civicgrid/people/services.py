@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError, NotFound
-from civicgrid.core.identity import parse_id_number, parse_phone
+from civicgrid.core.identity import IdNumber, parse_id_number, parse_phone
 from civicgrid.core.permissions import require
 from civicgrid.people import actions
 from civicgrid.people.models import ChangeRequest, Household, Resident, ResidentTag, Tag
@@ -28,6 +28,24 @@ class TagValue:
 
 
 # ---------------------------------------------------------------- checks
+
+
+def _id_number(value: str) -> IdNumber:
+    try:
+        return parse_id_number(value)
+    except DomainError as exc:
+        exc.details.setdefault("field", "id_number")  # so a row report can name the column
+        raise
+
+
+def _phone(value: str) -> str:
+    if not (value or "").strip():
+        return ""
+    try:
+        return parse_phone(value)
+    except DomainError as exc:
+        exc.details.setdefault("field", "phone")
+        raise
 
 
 def _micro_grid_in_scope(code: str, by: Any) -> Region:
@@ -93,7 +111,9 @@ def _check_head(household: Household, relation: str, *, exclude: int | None = No
     if relation != Resident.Relation.HEAD:
         return
     heads = Resident.all_objects.filter(household=household, relation=Resident.Relation.HEAD)
-    if heads.exclude(pk=exclude).exists():
+    if exclude is not None:
+        heads = heads.exclude(pk=exclude)
+    if heads.exists():
         raise DomainError(
             "people.household_has_head", _("This household already has a head."), field="relation"
         )
@@ -101,7 +121,10 @@ def _check_head(household: Household, relation: str, *, exclude: int | None = No
 
 def _check_unique_id(number: str, *, exclude: int | None = None) -> None:
     # Says nothing about whom the number belongs to: that person may be outside the area.
-    if Resident.all_objects.filter(id_number=number).exclude(pk=exclude).exists():
+    same = Resident.all_objects.filter(id_number=number)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    if same.exists():
         raise DomainError(
             "people.duplicate_id_number",
             _("A resident with this ID number is already registered."),
@@ -150,7 +173,7 @@ def register_resident(
 ) -> Resident:
     """Register one person in a household. Gender and birth date come from the ID number."""
     _micro_grid_in_scope(household.region_id, by)
-    identity = parse_id_number(id_number)
+    identity = _id_number(id_number)
     _check_unique_id(identity.number)
     checked_tags = _check_tags(tags)
     resident = Resident(
@@ -158,7 +181,7 @@ def register_resident(
         id_number=identity.number,
         gender=identity.gender,
         birth_date=identity.birth_date,
-        phone=parse_phone(phone) if phone.strip() else "",
+        phone=_phone(phone),
         household=household,
         relation=_check_choice("relation", relation, Resident.Relation.values),
         region_id=household.region_id,
@@ -187,12 +210,12 @@ def update_resident(*, resident: Resident, by: Any, **changes: str) -> Resident:
     if "name" in changes:
         resident.name = _check_text("name", changes["name"], max_length=50)
     if "id_number" in changes:
-        identity = parse_id_number(changes["id_number"])
+        identity = _id_number(changes["id_number"])
         _check_unique_id(identity.number, exclude=resident.pk)
         resident.id_number = identity.number
         resident.gender, resident.birth_date = identity.gender, identity.birth_date
     if "phone" in changes:
-        resident.phone = parse_phone(changes["phone"]) if changes["phone"].strip() else ""
+        resident.phone = _phone(changes["phone"])
     if "relation" in changes:
         resident.relation = _check_choice("relation", changes["relation"], Resident.Relation.values)
         _check_head(resident.household, resident.relation, exclude=resident.pk)
@@ -295,9 +318,8 @@ def submit_change(
     region = _micro_grid_in_scope(target or "", by)
     # Check what can be checked now, so a bad proposal is refused at the door.
     if "id_number" in payload:
-        parse_id_number(str(payload["id_number"]))
-    if str(payload.get("phone", "")).strip():
-        parse_phone(str(payload["phone"]))
+        _id_number(str(payload["id_number"]))
+    _phone(str(payload.get("phone", "")))
     if "tags" in payload:
         _check_tags(_payload_tags(payload))
     change = ChangeRequest.all_objects.create(

@@ -28,6 +28,11 @@ from civicgrid.people.models import ChangeRequest
 from civicgrid.regions import selectors as region_selectors
 
 
+def _can(request: HttpRequest, capability: str) -> bool:
+    user: Any = request.user
+    return bool(user.can(capability))
+
+
 def _page(request: HttpRequest, rows: Any, size: int = 50) -> Any:
     return Paginator(rows, size).get_page(request.GET.get("page"))
 
@@ -46,7 +51,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/search.html",
-        {"form": form, "page": page, "can_export": request.user.can("people.export")},
+        {"form": form, "page": page, "can_export": _can(request, "people.export")},
     )
 
 
@@ -71,8 +76,8 @@ def resident(request: HttpRequest, pk: int) -> HttpResponse:
         "reveal_form": RevealForm(),
         "propose_form": ProposeForm(),
         "revealed": None,
-        "can_unmask": request.user.can("people.view_unmasked"),
-        "can_propose": request.user.can("people.submit_change"),
+        "can_unmask": _can(request, "people.view_unmasked"),
+        "can_propose": _can(request, "people.submit_change"),
     }
     if request.method == "POST":
         form = RevealForm(request.POST)

@@ -25,6 +25,8 @@ def browse(request: HttpRequest, code: str) -> HttpResponse:
         "crumbs": selectors.breadcrumbs(mine, region),
         "children": selectors.children_of(mine, region),
         "tile_url": settings.MAP_TILE_URL,
+        # Capabilities travel on the user object; regions does not import accounts.
+        "can_read_register": bool(getattr(request.user, "can", lambda c: False)("people.view")),
     }
     return render(request, "regions/browse.html", context)
 

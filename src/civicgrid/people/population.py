@@ -349,28 +349,28 @@ def _uniform_int(u: FloatArray, lo: IntArray | int, hi: IntArray | int) -> IntAr
 class _Chunk:
     """Compact per-chunk results; strings are built once for the whole run at the end."""
 
-    hh_size: IntArray
-    hh_road: IntArray
-    hh_building: IntArray
-    hh_unit: IntArray
-    hh_floor: IntArray
-    hh_room: IntArray
-    hh_seq: IntArray
-    hh_mg: IntArray  # index of the micro-grid in the whole run
-    surname: IntArray
-    given1: IntArray
-    given2: IntArray  # -1: a one-character given name
-    male: BoolArray
+    hh_size: npt.NDArray[Any]
+    hh_road: npt.NDArray[Any]
+    hh_building: npt.NDArray[Any]
+    hh_unit: npt.NDArray[Any]
+    hh_floor: npt.NDArray[Any]
+    hh_room: npt.NDArray[Any]
+    hh_seq: npt.NDArray[Any]
+    hh_mg: npt.NDArray[Any]  # index of the micro-grid in the whole run
+    surname: npt.NDArray[Any]
+    given1: npt.NDArray[Any]
+    given2: npt.NDArray[Any]  # -1: a one-character given name
+    male: npt.NDArray[Any]
     birth: npt.NDArray[np.datetime64]
-    region: IntArray
-    order: IntArray
-    phone: IntArray  # 0: none
-    relation: IntArray
-    residence: IntArray
-    tags: IntArray
-    disability_type: IntArray
-    disability_grade: IntArray
-    low_income: IntArray
+    region: npt.NDArray[Any]
+    order: npt.NDArray[Any]
+    phone: npt.NDArray[Any]  # 0: none
+    relation: npt.NDArray[Any]
+    residence: npt.NDArray[Any]
+    tags: npt.NDArray[Any]
+    disability_type: npt.NDArray[Any]
+    disability_grade: npt.NDArray[Any]
+    low_income: npt.NDArray[Any]
 
 
 def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64) -> _Chunk:
@@ -542,29 +542,30 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
         + veteran * TAGS["veteran"]
         + key_care * TAGS["key_care"]
     )
+    # Kept in the narrowest dtypes: a city's chunks all live until the final assembly.
     return _Chunk(
-        hh_size=size,
-        hh_road=hh_road,
-        hh_building=hh_building,
-        hh_unit=hh_unit,
-        hh_floor=hh_floor,
-        hh_room=hh_room,
-        hh_seq=hh_seq,
-        hh_mg=hh_mg_local + mg_offset,
-        surname=surname,
-        given1=given1,
-        given2=given2,
-        male=male,
+        hh_size=size.astype(np.int8),
+        hh_road=hh_road.astype(np.int16),
+        hh_building=hh_building.astype(np.int16),
+        hh_unit=hh_unit.astype(np.int8),
+        hh_floor=hh_floor.astype(np.int8),
+        hh_room=hh_room.astype(np.int8),
+        hh_seq=hh_seq.astype(np.int16),
+        hh_mg=(hh_mg_local + mg_offset).astype(np.int32),
+        surname=surname.astype(np.int16),
+        given1=given1.astype(np.int16),
+        given2=given2.astype(np.int16),
+        male=male.astype(bool),
         birth=birth,
-        region=region_hh[hh],
-        order=order,
-        phone=phone,
-        relation=role,
-        residence=residence[hh],
-        tags=tags,
-        disability_type=disability_type,
-        disability_grade=disability_grade,
-        low_income=low_income,
+        region=region_hh[hh].astype(np.int32),
+        order=order.astype(np.int16),
+        phone=phone.astype(np.int64),
+        relation=role.astype(np.int8),
+        residence=residence[hh].astype(np.int8),
+        tags=tags.astype(np.uint16),
+        disability_type=disability_type.astype(np.int8),
+        disability_grade=disability_grade.astype(np.int8),
+        low_income=low_income.astype(np.int8),
     )
 
 
@@ -683,10 +684,14 @@ def generate_population(
     road = _ROADS[_concat(chunks, "hh_road")]
     building = _concat(chunks, "hh_building").astype(np.int16).astype(np.str_)
     unit = _concat(chunks, "hh_unit").astype(np.int16).astype(np.str_)
-    room = (_concat(chunks, "hh_floor") * 100 + _concat(chunks, "hh_room")).astype(np.int16)
+    room = _concat(chunks, "hh_floor").astype(np.int16) * 100 + _concat(chunks, "hh_room")
     address = road
     for piece in (building, "号", unit, "单元", room.astype(np.str_), "室"):
         address = np.strings.add(address, piece)
+    # np.strings.add sizes its result for the longest piece of every part; shrink to the real
+    # longest address, which saves a third of the biggest column.
+    if address.size:
+        address = address.astype(f"U{int(np.strings.str_len(address).max())}")
     del road, building, unit, room
 
     # Residents.

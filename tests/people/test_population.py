@@ -210,3 +210,17 @@ def test_it_refuses_malformed_input():
         generate_population([("320113001001001001", 10_000)], seed=1)
     empty = generate_population([], seed=1)
     assert empty.n_residents == 0 and empty.n_households == 0
+
+
+def test_couples_are_a_man_and_a_woman_and_children_share_a_parent_surname(pop):
+    first = pop.household_resident_start[:-1]
+    head_gender = pop.gender[first][pop.household]
+    spouse = pop.relation == SPOUSE
+    assert np.all(pop.gender[spouse] != head_gender[spouse])
+    surnames = pop.name.astype("U1")
+    parent_surnames = {surnames[i] for i in first}
+    spouse_surname = dict(zip(pop.household[spouse].tolist(), surnames[spouse], strict=True))
+    for i in np.flatnonzero(pop.relation == CHILD)[:2000]:
+        h = int(pop.household[i])
+        assert surnames[i] in (surnames[first[h]], spouse_surname.get(h))
+    assert len(parent_surnames) > 30

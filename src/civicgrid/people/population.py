@@ -111,6 +111,7 @@ TAGS: dict[str, int] = {
 
 HEAD, SPOUSE, CHILD, PARENT, GRANDCHILD, OTHER = range(6)
 REGISTERED, PERMANENT, FLOATING = range(3)
+DIBAO, TEKUN, MARGINAL, EXPENDITURE = range(1, 5)
 
 # Real Jiangsu county-level codes (GB/T 2260), where floating residents' ID numbers come from.
 JIANGSU_COUNTIES: tuple[int, ...] = (
@@ -139,8 +140,8 @@ SURNAMES: dict[str, float] = {
     "韩": 0.6, "曹": 0.7, "袁": 0.6, "邓": 0.5, "冯": 0.6, "彭": 0.5, "葛": 0.4, "范": 0.5,
     "潘": 0.5, "戴": 0.5, "夏": 0.5, "俞": 0.3, "华": 0.3, "秦": 0.4, "严": 0.4, "史": 0.4,
 }  # fmt: skip
-GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林欣博文建国志海峰"
-GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂英秀兰萍婷雪琳晶颖倩洁欣怡佳雨涵梦瑶慧红梅琴月莉"
+GIVEN_MALE = "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙欣博文建国志海峰"
+GIVEN_FEMALE = "芳娜敏静丽艳娟霞燕玲桂英秀兰萍婷雪琳晶颖倩洁欣怡佳雨涵梦瑶慧红梅琴月莉妍"
 ROADS = (
     "中山路", "北京东路", "汉中路", "中央路", "龙蟠路", "虎踞路", "湖南路", "珠江路",
     "太平北路", "洪武路", "应天大街", "江东中路", "集庆路", "草场门大街", "仙林大道",
@@ -298,6 +299,8 @@ _GRADE_CDF = _cdf(RATES[f"disability_grade.{g}"] for g in range(1, 5))
 _SURNAMES = np.array(list(SURNAMES), dtype="U1")
 _SURNAME_CDF = _cdf(SURNAMES.values())
 _GIVEN = (np.array(list(GIVEN_FEMALE), dtype="U1"), np.array(list(GIVEN_MALE), dtype="U1"))
+# One index picks a character from either list, so the lists are kept the same length.
+assert len(GIVEN_MALE) == len(GIVEN_FEMALE)
 _ROADS = np.array(ROADS)
 _COUNTIES = np.array(JIANGSU_COUNTIES, dtype=np.int64)
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
@@ -376,8 +379,8 @@ class _Chunk:
 def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64) -> _Chunk:
     n_h = d.sizes.shape[0]
     hh_mg_local = np.repeat(np.arange(len(codes)), d.households_per_mg)
-    hh_seq = np.arange(n_h) - np.repeat(np.cumsum(d.households_per_mg) - d.households_per_mg,
-                                        d.households_per_mg) + 1  # fmt: skip
+    mg_first_household = np.cumsum(d.households_per_mg) - d.households_per_mg
+    hh_seq = np.arange(n_h) - mg_first_household[hh_mg_local] + 1  # numbered from 1 per micro-grid
     county = np.array([int(c[:6]) for c in codes], dtype=np.int64)[hh_mg_local]
     h = d.hh
 
@@ -399,8 +402,9 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
     family_surname = np.where(head_male | ~two_adults, head_surname, spouse_surname)
     residence = _pick(_RESIDENCE_CDF, h[:, _HH_RESIDENCE])
     other = _COUNTIES[_uniform_int(h[:, _HH_OTHER_COUNTY_PICK], 0, len(_COUNTIES) - 1)]
-    other = np.where(other == county, _COUNTIES[(np.searchsorted(_COUNTIES, county) + 1)
-                                                % len(_COUNTIES)], other)  # fmt: skip
+    # "Another" county: where the draw hit the household's own, take the next one in the list.
+    next_county = _COUNTIES[(np.searchsorted(_COUNTIES, county) + 1) % len(_COUNTIES)]
+    other = np.where(other == county, next_county, other)
     from_elsewhere = (
         (residence == FLOATING) & (h[:, _HH_OTHER_COUNTY] < RATES["floating.other_county"])
     ) | ((residence == PERMANENT) & (h[:, _HH_OTHER_COUNTY] < 0.5))
@@ -413,7 +417,7 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
     )
     low_income_hh = np.select(
         [li < dibao, li < dibao + marginal, li < dibao + marginal + expenditure],
-        [1, 3, 4],
+        [DIBAO, MARGINAL, EXPENDITURE],
         0,
     )
     # A micro-grid spans one or two roads; buildings are numbered from a per-micro-grid start.
@@ -437,6 +441,12 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
     child_age = a - g - np.floor(p[:, _P_AGE] * np.minimum(6, a - g - min_child[hh] + 1))
     eldest = a - g
     grandchild_age = eldest - _uniform_int(p[:, _P_AGE], 22, np.maximum(22, np.minimum(35, eldest)))
+    # "other": a child-in-law beside the eldest child, or a relative or lodger near the head.
+    other_age = np.where(
+        _T_GRANDCHILD[template[hh]],
+        eldest + _uniform_int(p[:, _P_AGE], -3, 3),
+        np.maximum(18, a + _uniform_int(p[:, _P_AGE], -10, 10)),
+    )
     age = np.select(
         [
             role == HEAD,
@@ -451,11 +461,9 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
             child_age,
             a + _uniform_int(p[:, _P_AGE], 22, np.minimum(38, MAX_AGE - a)),
             np.maximum(0, grandchild_age),
-            # other: a child-in-law beside the eldest child, or a relative/lodger near the head
         ],
-        np.where(_T_GRANDCHILD[template[hh]], eldest + _uniform_int(p[:, _P_AGE], -3, 3),
-                 np.maximum(18, a + _uniform_int(p[:, _P_AGE], -10, 10))),
-    ).astype(np.int64)  # fmt: skip
+        other_age,
+    ).astype(np.int64)
     age = np.clip(age, 0, MAX_AGE)
     # The day of birth: anywhere in the year that makes the person `age` today.
     days_back = np.floor((age + p[:, _P_BIRTHDAY]) * 365.2425).astype(np.int64)
@@ -485,10 +493,8 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
 
     # ID number parts: order codes are odd for men, even for women.
     order = 2 * _uniform_int(p[:, _P_ORDER], 0, 499) + male
-    has_phone = np.where(
-        age >= 80, p[:, _P_HAS_PHONE] < RATES["phone.age_80_plus"],
-        (age >= 12) & (p[:, _P_HAS_PHONE] < RATES["phone.age_12_79"]),
-    )  # fmt: skip
+    phone_rate = np.where(age >= 80, RATES["phone.age_80_plus"], RATES["phone.age_12_79"])
+    has_phone = (age >= 12) & (p[:, _P_HAS_PHONE] < phone_rate)
     phone_prefix = PHONE_PREFIXES[_uniform_int(p[:, _P_PHONE_PREFIX], 0, len(PHONE_PREFIXES) - 1)]
     phone = np.where(
         has_phone, phone_prefix * 10**8 + _uniform_int(p[:, _P_PHONE], 0, 10**8 - 1), 0
@@ -510,7 +516,7 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
     tekun = (
         alone & (low_income == 0) & (p[:, _P_TEKUN] < RATES["low_income.tekun_of_alone_60_plus"])
     )
-    low_income = np.where(tekun, 2, low_income)
+    low_income = np.where(tekun, TEKUN, low_income)
     child_difficulty = (age < 18) & (
         p[:, _P_CHILD_DIFFICULTY]
         < np.where(
@@ -520,9 +526,12 @@ def _build_chunk(d: _Draws, codes: list[str], mg_offset: int, on: np.datetime64)
         )
     )
     unemployed = (age >= 18) & (age <= 59) & (p[:, _P_UNEMPLOYED] < RATES["unemployed.age_18_59"])
-    graduate = (age >= 21) & (age <= 24) & ~unemployed & (
-        p[:, _P_GRADUATE] < RATES["graduate_seeking_work.age_21_24"]
-    )  # fmt: skip
+    graduate = (
+        (age >= 21)
+        & (age <= 24)
+        & ~unemployed
+        & (p[:, _P_GRADUATE] < RATES["graduate_seeking_work.age_21_24"])
+    )
     veteran = (age >= 30) & (
         p[:, _P_VETERAN]
         < np.where(male, RATES["veteran.men_30_plus"], RATES["veteran.women_30_plus"])
@@ -712,12 +721,13 @@ def generate_population(
     id_number = _id_numbers(number17)
     del number17
 
-    n_given = min(len(_GIVEN[0]), len(_GIVEN[1]))
-    given1 = _concat(chunks, "given1") % n_given
+    given1 = _concat(chunks, "given1")
     given2 = _concat(chunks, "given2")
     first = np.where(male, _GIVEN[1][given1], _GIVEN[0][given1])
+    # -1 marks a one-character given name; index 0 is a stand-in that np.where discards.
+    second_index = np.maximum(given2, 0)
     second = np.where(
-        given2 < 0, "", np.where(male, _GIVEN[1][given2 % n_given], _GIVEN[0][given2 % n_given])
+        given2 < 0, "", np.where(male, _GIVEN[1][second_index], _GIVEN[0][second_index])
     )
     name = np.strings.add(np.strings.add(_SURNAMES[_concat(chunks, "surname")], first), second)
     del first, second, given1, given2

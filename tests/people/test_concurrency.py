@@ -28,8 +28,9 @@ def test_two_confirmations_race_and_exactly_one_applies(world):
     def confirm() -> None:
         try:
             barrier.wait()
-            services.confirm_change(change=ChangeRequest.all_objects.get(pk=change.pk),
-                                    by=world.staff)
+            services.confirm_change(
+                change=ChangeRequest.all_objects.get(pk=change.pk), by=world.staff
+            )
             outcomes.append("confirmed")
         except DomainError as exc:
             outcomes.append(exc.code)

@@ -18,9 +18,7 @@ LATER = MONDAY_9 + timedelta(minutes=30)
 
 def take(flow, name, by, **kwargs):
     kwargs.setdefault("now", LATER)
-    return services.transition(
-        flow=flow, name=name, by=by, expected_version=flow.version, **kwargs
-    )
+    return services.transition(flow=flow, name=name, by=by, expected_version=flow.version, **kwargs)
 
 
 def stored(flow) -> Flow:

@@ -44,9 +44,7 @@ def toy_workflow(name: str = "toy", calendar: WorkCalendar | None = CALENDAR) ->
             ),
             Transition("dispatch", _("dispatch"), ("registered",), "dispatched", STAFF),
             Transition("finish", _("finish"), ("dispatched",), "handled", ANYONE, ("photos",)),
-            Transition(
-                "rework", _("send back"), ("handled",), "dispatched", STAFF, stage_hours=24
-            ),
+            Transition("rework", _("send back"), ("handled",), "dispatched", STAFF, stage_hours=24),
             Transition("close", _("close"), ("handled",), "closed", STAFF, guard=called_back),
         ),
         initial="report",

@@ -149,7 +149,7 @@ def _validate_transition(t: Transition, known: set[str], terminal: set[str]) -> 
 
 
 def _validate_graph(workflow: Workflow, terminal: set[str]) -> None:
-    """Every state reachable from the initial one, and no dead end short of a terminal state."""
+    """Every state reachable from the initial one, and every state able to reach an end."""
     if not terminal:
         raise ValueError("a workflow needs at least one terminal state")
     reached = {workflow.initial}
@@ -168,6 +168,16 @@ def _validate_graph(workflow: Workflow, terminal: set[str]) -> None:
     ]
     if dead_ends:
         raise ValueError(f"non-terminal states with no way out: {dead_ends}")
+    # A cycle with no exit would hold a case forever: every state must lead to an end.
+    ending = set(terminal)
+    grew = True
+    while grew:
+        before = len(ending)
+        ending |= {src for t in workflow.transitions if t.target in ending for src in t.sources}
+        grew = len(ending) > before
+    trapped = sorted({s.name for s in workflow.states} - ending)
+    if trapped:
+        raise ValueError(f"states that cannot reach a terminal state: {trapped}")
 
 
 _REGISTRY: dict[str, Workflow] = {}

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.actor import current_actor
@@ -90,7 +91,7 @@ def _not_terminal(workflow: Workflow, flow: Flow) -> None:
         raise Conflict("workflow.closed", _("This case is closed."), state=flow.state)
 
 
-def _required_text(value: str, code: str, message: Any) -> str:
+def _required_text(value: str, code: str, message: str | Promise) -> str:
     value = (value or "").strip()
     if not value:
         raise DomainError(code, message)

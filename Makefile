@@ -30,6 +30,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/sweep.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

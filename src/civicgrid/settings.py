@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "civicgrid.regions",
     "civicgrid.accounts",
     "civicgrid.people",
+    "civicgrid.workflow",
     "civicgrid.demo",
 ]
 

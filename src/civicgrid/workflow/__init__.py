@@ -1,0 +1,1 @@
+"""The shared case engine: declared states and transitions, deadlines, timeline."""

@@ -97,6 +97,8 @@ def load_area(
     started = time.perf_counter()
     microgrids = _empty_microgrids(area_code)
     total = LoadResult(skipped_microgrids=microgrids.skipped)
+    if not microgrids.pairs:
+        return replace(total, seconds=time.perf_counter() - started)
     taken = _registered_id_numbers()
     for start in range(0, len(microgrids.pairs), chunk):
         population = generate_population(microgrids.pairs[start : start + chunk], seed=seed, on=on)

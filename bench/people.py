@@ -214,21 +214,24 @@ def _pg(sql: str) -> None:
         conn.execute(sql)
 
 
-def bench_backend(backend: str, requests: int, keep: bool) -> dict[str, dict[str, Any]]:
-    data_dir = tempfile.mkdtemp(prefix="civicgrid-bench-")
+PHASES = ("setup", "generate", "load", "search")
+
+
+def bench_backend(
+    backend: str, requests: int, keep: bool, phases: list[str], data_dir: str
+) -> dict[str, dict[str, Any]]:
+    data_dir = data_dir or tempfile.mkdtemp(prefix="civicgrid-bench-")
     env = {**os.environ, "CIVICGRID_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT / "src")}
     if backend == "postgresql":
-        _pg("DROP DATABASE IF EXISTS civicgrid_bench")
-        _pg("CREATE DATABASE civicgrid_bench")
+        if "setup" in phases:  # otherwise: phases against a database kept by --keep
+            _pg("DROP DATABASE IF EXISTS civicgrid_bench")
+            _pg("CREATE DATABASE civicgrid_bench")
         env["DATABASE_URL"] = PG_BENCH
     else:
         env["DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
     print(f"{backend} ({env['DATABASE_URL']})", flush=True)
     try:
-        return {
-            phase: run_phase(phase, env, requests)
-            for phase in ("setup", "generate", "load", "search")
-        }
+        return {phase: run_phase(phase, env, requests) for phase in phases}
     finally:
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -278,6 +281,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), help="comma-separated subset, e.g. search"
+    )
+    parser.add_argument("--data-dir", default="", help="reuse a kept SQLite bench directory")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
@@ -290,7 +297,12 @@ def main() -> None:
         print(json.dumps(phases[args.phase]()))
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    print_table({b: bench_backend(b, args.requests, args.keep) for b in backends})
+    phases = args.phases.split(",")
+    results = {
+        b: bench_backend(b, args.requests, args.keep, phases, args.data_dir) for b in backends
+    }
+    if phases == list(PHASES):
+        print_table(results)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,8 @@ def load_area(
         total += generated + load_population(population)
         taken = np.union1d(taken, _first17(population.id_number))
         del population
+    if connection.vendor == "postgresql":
+        _analyze()
     return replace(total, seconds=time.perf_counter() - started)
 
 
@@ -342,6 +344,13 @@ def _reset_sequences() -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - model names
                 f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table}"
             )
+
+
+def _analyze() -> None:
+    # Autovacuum would get there, but until then the planner thinks the tables are empty.
+    tables = ", ".join(m._meta.db_table for m in (Household, Resident, ResidentTag))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django_scopes import scope, scopes_disabled
 
@@ -163,3 +164,18 @@ def test_a_generated_id_number_already_registered_is_moved(world, expected):
     assert sixth.id_number != taken
     assert sixth.id_number[:14] == taken[:14]
     assert parse_id_number(sixth.id_number, today=ON).gender == parse_id_number(taken).gender
+
+
+def _structures() -> dict[str, dict]:
+    with connection.cursor() as cursor:
+        return {
+            table: connection.introspection.get_constraints(cursor, table)
+            for table in ("people_household", "people_resident", "people_residenttag")
+        }
+
+
+def test_indexes_and_foreign_keys_are_all_back_after_a_large_load(world):
+    before = _structures()
+    with scopes_disabled():
+        load_area(area_code="320113", seed=SEED, on=ON)
+    assert _structures() == before

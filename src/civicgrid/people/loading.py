@@ -33,6 +33,7 @@ MICROGRIDS_PER_CHUNK = 5_000  # ≈ 1 M residents: bounds the memory of a city o
 ROWS_PER_BATCH = 200_000
 
 Column = npt.NDArray[Any]
+BoolArray = npt.NDArray[np.bool_]
 
 HOUSEHOLD_COLUMNS = ("id", "number", "region_id", "address", "created_at", "updated_at")
 RESIDENT_COLUMNS = (
@@ -125,7 +126,10 @@ def _load_chunks(
             id_numbers_moved=moved, generation_seconds=time.perf_counter() - generating
         )
         total += generated + load_population(population)
-        taken = np.union1d(taken, _first17(population.id_number))
+        # Two sorted runs: the stable sort (timsort) merges them in linear time.
+        taken = np.sort(
+            np.concatenate([taken, np.sort(_first17(population.id_number))]), kind="stable"
+        )
         del population
     return total
 
@@ -152,16 +156,18 @@ def _empty_microgrids(area_code: str) -> _Microgrids:
 
 
 def _first17(id_numbers: npt.NDArray[np.bytes_]) -> npt.NDArray[np.int64]:
-    """The first 17 digits of each ID number as an integer (the 18th is only a check)."""
+    """The first 17 digits of each ID number as an integer (the 18th is only a check); -1 where
+    they are not all digits."""
     digits = id_numbers.astype("S18").view(np.uint8).reshape(-1, 18)[:, :17].astype(np.int64) - 48
-    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)  # hand-entered rows could be anything
     weights = 10 ** np.arange(16, -1, -1, dtype=np.int64)
-    return (digits[ok] * weights).sum(axis=1)
+    valid = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    return np.where(valid, (digits * weights).sum(axis=1), -1)
 
 
 def _registered_id_numbers() -> npt.NDArray[np.int64]:
     numbers = list(Resident.all_objects.values_list("id_number", flat=True))
-    return np.unique(_first17(np.array(numbers, dtype="S18")))
+    first17 = _first17(np.array(numbers, dtype="S18"))
+    return np.unique(first17[first17 >= 0])  # hand-entered rows could hold anything
 
 
 def _make_unique_against(population: Population, taken: npt.NDArray[np.int64]) -> int:
@@ -171,7 +177,7 @@ def _make_unique_against(population: Population, taken: npt.NDArray[np.int64]) -
     a few thousand clash in a city (same county, same birthday, same random order code).
     """
     number17 = _first17(population.id_number)
-    clashing = np.flatnonzero(np.isin(number17, taken))
+    clashing = np.flatnonzero(_contains(taken, number17))
     if clashing.size == 0:
         return 0
     own = np.sort(number17)
@@ -186,6 +192,14 @@ def _make_unique_against(population: Population, taken: npt.NDArray[np.int64]) -
         first17 = f"{key * 1000 + free:017d}"
         population.id_number[person] = (first17 + check_character(first17)).encode()
     return int(clashing.size)
+
+
+def _contains(sorted_numbers: npt.NDArray[np.int64], numbers: npt.NDArray[np.int64]) -> BoolArray:
+    """Which of `numbers` are in the sorted array (np.isin would sort both again)."""
+    if sorted_numbers.size == 0:
+        return np.zeros(numbers.shape[0], dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_numbers, numbers), sorted_numbers.size - 1)
+    return sorted_numbers[at] == numbers
 
 
 def _orders_used(sorted_numbers: npt.NDArray[np.int64], key: int) -> set[int]:
@@ -472,9 +486,8 @@ def _rebuilt_afterwards() -> Iterator[None]:
     """Drop the people tables' plain indexes (and PostgreSQL foreign keys), rebuild them after.
 
     Building an index once from sorted data is many times faster than growing it row by row,
-    and adding a foreign key checks all rows in one join instead of one trigger per row. Unique
-    constraints stay, so a duplicate still fails during the load. Must run in a transaction:
-    on any error the dropped structures come back with the rollback.
+    and adding a foreign key checks all rows in one join instead of one trigger per row. Must
+    run in a transaction: on any error the dropped structures come back with the rollback.
     """
     postgresql = connection.vendor == "postgresql"
     statements = _pg_structures() if postgresql else _sqlite_indexes()
@@ -496,7 +509,13 @@ def _rebuilt_afterwards() -> Iterator[None]:
 
 
 def _pg_structures() -> list[tuple[str, str]]:
-    """(create, drop) statements: foreign keys first (dropped first, added last), then indexes."""
+    """(create, drop) statements: foreign keys, unique constraints, then plain indexes.
+
+    Dropped in that order and created in the reverse; the primary keys stay, so the foreign
+    keys have their targets. Unique constraints are rebuilt too: a random-order unique index
+    (the ID number) is the dearest to grow row by row, and a duplicate still fails the
+    rebuild, which rolls the whole load back.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -504,13 +523,13 @@ def _pg_structures() -> list[tuple[str, str]]:
                           conname, pg_get_constraintdef(oid)),
                    format('ALTER TABLE %%I DROP CONSTRAINT %%I', conrelid::regclass::text, conname)
             FROM pg_constraint
-            WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)
-            ORDER BY conname
+            WHERE contype IN ('f', 'u') AND conrelid::regclass::text = ANY(%s)
+            ORDER BY contype, conname
             """,
             [_PEOPLE_TABLES],
         )
-        foreign_keys = cursor.fetchall()
-        # Indexes that back a primary key or unique constraint stay (they are constraints).
+        constraints = cursor.fetchall()
+        # Indexes behind constraints go and come back with them; the primary key's stays.
         cursor.execute(
             """
             SELECT i.indexdef, format('DROP INDEX %%I.%%I', i.schemaname, i.indexname)
@@ -524,7 +543,7 @@ def _pg_structures() -> list[tuple[str, str]]:
             """,
             [_PEOPLE_TABLES],
         )
-        return [*foreign_keys, *cursor.fetchall()]
+        return [*constraints, *cursor.fetchall()]
 
 
 def _sqlite_indexes() -> list[tuple[str, str]]:

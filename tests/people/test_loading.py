@@ -179,3 +179,14 @@ def test_indexes_and_foreign_keys_are_all_back_after_a_large_load(world):
     with scopes_disabled():
         load_area(area_code="320113", seed=SEED, on=ON)
     assert _structures() == before
+
+
+def test_the_search_api_pages_through_the_loaded_people(world, loaded, as_user):
+    client = as_user(world.county_operator)
+    first = client.get("/api/v1/people/residents", {"area": "320113002"}).json()
+    second = client.get("/api/v1/people/residents", {"area": "320113002", "page": 2}).json()
+    with scopes_disabled():
+        in_town = Resident.all_objects.filter(region__code__startswith="320113002")
+        expected = list(in_town.order_by("id").values_list("id", flat=True))
+    assert first["count"] == len(expected)
+    assert [r["id"] for r in first["items"] + second["items"]] == expected[:100]

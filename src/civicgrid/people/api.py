@@ -111,7 +111,8 @@ class ResidentRows:
         self.found, self.limit = found, limit
 
     def __len__(self) -> int:
-        return int(self.found[: self.limit].count())
+        # Unordered: the count needs no sort of the (up to 10,000) matches.
+        return int(self.found.order_by()[: self.limit].count())
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
         start, stop = page.start or 0, min(page.stop or self.limit, self.limit)

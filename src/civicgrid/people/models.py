@@ -86,7 +86,15 @@ class Resident(models.Model):  # type: ignore[django-manager-missing]
                 fields=["household"], condition=Q(relation="head"), name="one_head_per_household"
             ),
         ]
-        indexes = [models.Index(fields=["region", "birth_date"], name="resident_region_birth")]
+        indexes = [
+            models.Index(fields=["region", "birth_date"], name="resident_region_birth"),
+            # A name prefix inside an area (town, community): one index range on PostgreSQL.
+            models.Index(
+                fields=["region", "name"],
+                name="resident_region_name",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+        ]
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
 
@@ -125,7 +133,15 @@ class ResidentTag(models.Model):  # type: ignore[django-manager-missing]
         constraints = [
             models.UniqueConstraint(fields=["resident", "tag"], name="one_tag_of_a_kind"),
         ]
-        indexes = [models.Index(fields=["tag", "region_code"], name="tag_region")]
+        # Pattern ops on PostgreSQL, so "region_code LIKE '320113002%'" is a range of this index
+        # (the default collation's btree only serves equality there); SQLite ignores opclasses.
+        indexes = [
+            models.Index(
+                fields=["tag", "region_code"],
+                name="tag_region_prefix",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            )
+        ]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
 

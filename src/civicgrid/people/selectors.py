@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -82,7 +82,12 @@ def search_residents(who: HasRegion | str, where: ResidentFilter) -> QuerySet[Re
     if where.tag:
         found = found.filter(tags__tag=where.tag)
     found = found.filter(age_bounds(where.min_age, where.max_age))
-    return found.select_related("household").prefetch_related("tags").order_by("id")
+    # In id order, but for a narrower area through an expression: ids follow registration
+    # (and bulk-load) order, so an area's people sit in one stretch of the primary key, which
+    # the planner cannot know; walking the key to find the first page took PostgreSQL ~0.2 s
+    # per town search in a city, filtering by the area's index first takes a few ms.
+    order = F("id") + 0 if where.area else F("id")
+    return found.select_related("household").prefetch_related("tags").order_by(order)
 
 
 def resident_for(who: HasRegion | str, pk: int) -> Resident:

@@ -1,9 +1,11 @@
-"""`civicgrid demo`: the real divisions of Jiangsu, grids for one Nanjing district, demo users."""
+"""`civicgrid demo`: Jiangsu's divisions, grids and a synthetic population for an area, demo users."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_scopes import scopes_disabled
@@ -12,13 +14,21 @@ from civicgrid.accounts import services
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
-from civicgrid.regions.generation import generate_grids, synthesize_boundaries
+from civicgrid.people.loading import load_area
+from civicgrid.regions.generation import (
+    GenerationResult,
+    generate_grids,
+    synthesize_boundaries,
+)
 from civicgrid.regions.importing import import_divisions
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
 
 DEMO_PASSWORD = "CivicGrid-Demo-2026"  # noqa: S105 - printed for the demo; demo accounts only
-DEMO_AREA = "320113"  # 南京市栖霞区
+DEMO_AREA = "320113"  # 南京市栖霞区: the demo users sit here, whatever the scale
+# The area each scale fills with grids and people; "community" is resolved to the first
+# community of DEMO_AREA once the divisions are imported.
+SCALES = {"community": DEMO_AREA, "district": DEMO_AREA, "city": "3201", "province": "32"}
 
 # (user name, full name, role, level of the node they sit at, organisation key)
 PERSONAS = [
@@ -36,34 +46,99 @@ PERSONAS = [
 ]
 
 
+T = TypeVar("T")
+
+
+def area_of_scale(scale: str) -> str:
+    """The region code a demo scale fills (the divisions must be imported)."""
+    if scale != "community":
+        return SCALES[scale]
+    first = (
+        Region.all_objects.filter(code__startswith=DEMO_AREA, level=Level.COMMUNITY)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    if first is None:
+        raise CommandError(f"no community under {DEMO_AREA}")
+    return first
+
+
+def ensure_grids(area: str, seed: int) -> list[GenerationResult]:
+    """Generate grids for the communities under `area` that have none, leaving the others.
+
+    generate_grids replaces what it finds (and refuses areas with imported or used grids), so
+    it is called per county where a whole county is empty and per community elsewhere.
+    """
+    communities = set(
+        Region.all_objects.filter(code__startswith=area, level=Level.COMMUNITY).values_list(
+            "code", flat=True
+        )
+    )
+    with_grids = {
+        str(code)
+        for code in Region.all_objects.filter(code__startswith=area, level=Level.GRID).values_list(
+            "parent_id", flat=True
+        )
+    }
+    counties_with_grids = {code[:6] for code in with_grids}
+    missing = sorted(communities - with_grids)
+    by_county: dict[str, list[str]] = {}
+    for code in missing:
+        by_county.setdefault(code[:6], []).append(code)
+    results = []
+    for county, codes in by_county.items():
+        whole = len(area) <= len(county) and county not in counties_with_grids
+        for code in [county] if whole else codes:
+            results.append(generate_grids(area_code=code, seed=seed))
+    return results
+
+
 class Command(BaseCommand):
     help = "Load the demo world (idempotent) and print how to sign in."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--area", default=DEMO_AREA, help="county code to fill with grids")
+        parser.add_argument(
+            "--scale",
+            choices=list(SCALES),
+            default="district",
+            help="how much to fill with grids and people: the first community of 栖霞区, "
+            "栖霞区 (default), 南京市 or all of Jiangsu",
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
-    def handle(self, *args: Any, area: str, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, scale: str, seed: int, **options: Any) -> None:
         try:
             with scopes_disabled():
-                self._build(area, seed)
+                self._build(scale, seed)
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
 
-    def _build(self, area: str, seed: int) -> None:
+    def _build(self, scale: str, seed: int) -> None:
         started = time.perf_counter()
-        result = import_divisions()
-        self.stdout.write(f"Divisions of Jiangsu: {result}")
+        result = self._timed("Divisions of Jiangsu", import_divisions)
+        self.stdout.write(f"  {result}")
         if not Region.all_objects.filter(code="32", boundary__isnull=False).exists():
-            count = synthesize_boundaries(root_code="32", seed=seed)
-            self.stdout.write(f"Synthetic boundaries drawn for {count} areas.")
-        if not Region.all_objects.filter(code__startswith=area, level=Level.GRID).exists():
-            generated = generate_grids(area_code=area, seed=seed)
-            self.stdout.write(f"Grids for {area}: {generated}")
-        self._users(area)
+            count = self._timed(
+                "Synthetic boundaries", lambda: synthesize_boundaries(root_code="32", seed=seed)
+            )
+            self.stdout.write(f"  drawn for {count} areas")
+        area = area_of_scale(scale)
+        for code in dict.fromkeys([DEMO_AREA, area]):  # the users' district first, once
+            for generated in self._timed(f"Grids for {code}", partial(ensure_grids, code, seed)):
+                self.stdout.write(f"  {generated}")
+        loaded = self._timed(f"People for {area}", lambda: load_area(area_code=area, seed=seed))
+        self.stdout.write(f"  {loaded}")
+        self._users(DEMO_AREA)
         self.stdout.write(
             self.style.SUCCESS(f"Demo world ready in {time.perf_counter() - started:.1f}s.")
         )
+
+    def _timed(self, what: str, step: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        result = step()
+        self.stdout.write(f"{what}: {time.perf_counter() - started:.1f}s")
+        return result
 
     def _first(self, prefix: str, level: int) -> Region:
         node = (

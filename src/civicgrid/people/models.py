@@ -115,6 +115,22 @@ class Tag(models.TextChoices):
     KEY_CARE = "key_care", _("key person for care")
 
 
+# Labels of a tag's kind: the four low-income kinds and the seven disability types.
+TAG_KINDS = {
+    "dibao": _("minimum living guarantee (低保)"),
+    "tekun": _("extremely poor (特困)"),
+    "marginal": _("marginal low income (低保边缘)"),
+    "expenditure": _("rigid-expenditure hardship (支出型)"),
+    "visual": _("visual"),
+    "hearing": _("hearing"),
+    "speech": _("speech"),
+    "physical": _("physical"),
+    "intellectual": _("intellectual"),
+    "mental": _("mental"),
+    "multiple": _("multiple"),
+}
+
+
 class ResidentTag(models.Model):  # type: ignore[django-manager-missing]
     """One tag of one resident, with its kind (低保/特困 …, disability type) and grade (1–4)."""
 
@@ -147,6 +163,10 @@ class ResidentTag(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return self.get_tag_display()
+
+    @property
+    def kind_label(self) -> str:
+        return str(TAG_KINDS.get(self.kind, self.kind))
 
 
 class ChangeRequest(models.Model):  # type: ignore[django-manager-missing]

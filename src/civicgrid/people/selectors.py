@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -64,13 +65,29 @@ def _area_within(root: str, area: str) -> str:
     return area
 
 
+def _under(area: str, field: str) -> Q:
+    """Codes under `area`: the prefix and, on SQLite, the same as a range an index can seek on.
+
+    SQLite's LIKE never uses an index on a case-sensitive (BINARY) column, so there the range
+    turns a name-in-a-town search on a city register from a scan of every resident (~1.4 s)
+    into an index range. PostgreSQL seeks its pattern-ops indexes on the prefix itself and,
+    given both, misjudges the range and picks a worse index, so it gets only the prefix.
+    """
+    condition = Q(**{f"{field}__startswith": area})
+    if connection.vendor == "sqlite":
+        condition &= Q(**{f"{field}__gte": area})
+        if area.strip("9"):  # "39" has no next prefix of its length
+            condition &= Q(**{f"{field}__lt": str(int(area) + 1).zfill(len(area))})
+    return condition
+
+
 def residents_visible_to(who: HasRegion | str) -> QuerySet[Resident]:
     return Resident.objects.filter(region__code__startswith=root_code(who))
 
 
 def search_residents(who: HasRegion | str, where: ResidentFilter) -> QuerySet[Resident]:
     area = _area_within(root_code(who), where.area)
-    found = Resident.objects.filter(region__code__startswith=area)
+    found = Resident.objects.filter(_under(area, "region__code"))
     if where.id_number.strip():
         found = found.filter(id_number=normalise_id_number(where.id_number))
     if where.name.strip():
@@ -119,12 +136,12 @@ def count_residents(
     area = _area_within(root_code(who), area)
     rows: QuerySet[Any]
     if tag:
-        rows = ResidentTag.objects.filter(region_code__startswith=area, tag=tag).filter(
+        rows = ResidentTag.objects.filter(_under(area, "region_code"), tag=tag).filter(
             age_bounds(min_age, max_age, field="resident__birth_date")
         )
         code_column = "region_code"
     else:
-        rows = Resident.objects.filter(region__code__startswith=area).filter(
+        rows = Resident.objects.filter(_under(area, "region__code")).filter(
             age_bounds(min_age, max_age)
         )
         code_column = "region_id"

@@ -31,6 +31,8 @@ bench: install
 	$(BIN)/python bench/locate.py
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/population.py
+	$(BIN)/python bench/people.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

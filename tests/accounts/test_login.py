@@ -104,3 +104,22 @@ def test_me_tells_the_user_their_role_area_and_rights(world, as_user):
     assert me["region_code"] == "320113" and me["region_name"] == "栖霞区"
     assert me["organisation"] == "栖霞区城市管理局"
     assert "regions.edit_boundaries" not in me["capabilities"]
+
+
+def test_activity_keeps_a_session_alive_without_writing_it_on_every_request(
+    world, settings, monkeypatch
+):
+    import time
+
+    client = Client()
+    sign_in(client, "gina_grid", PASSWORD)
+    start = time.time()
+    client.get("/api/v1/me")
+    first = client.session["civicgrid_last_seen"]
+    monkeypatch.setattr(time, "time", lambda: start + 30)
+    client.get("/api/v1/me")
+    assert client.session["civicgrid_last_seen"] == first  # not rewritten within a minute
+    # Active every 20 minutes for an hour: never idle for 30, so still signed in.
+    for minutes in (20, 40, 60):
+        monkeypatch.setattr(time, "time", lambda m=minutes: start + m * 60)
+        assert client.get("/api/v1/me").status_code == 200

@@ -14,6 +14,9 @@ from civicgrid.core.actor import acting_as
 from civicgrid.core.http import client_ip
 
 _LAST_SEEN = "civicgrid_last_seen"
+# "Last seen" is refreshed at most this often: writing the session on every request would add a
+# database write to every page and API call, and a minute is precise enough for a 30-minute rule.
+_LAST_SEEN_GRANULARITY = 60
 
 
 class SessionTimeoutMiddleware:
@@ -32,7 +35,7 @@ class SessionTimeoutMiddleware:
             last_seen = request.session.get(_LAST_SEEN, now)
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-            else:
+            elif now - last_seen >= _LAST_SEEN_GRANULARITY or _LAST_SEEN not in request.session:
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
 

@@ -215,7 +215,9 @@ class Command(BaseCommand):
 
     def _print_sign_in(self, rows: list[tuple[str, str, str]]) -> None:
         self.stdout.write("")
-        self.stdout.write("Sign in at http://127.0.0.1:8000/ with any of these demo accounts")
+        self.stdout.write(
+            "Sign in (make run serves http://127.0.0.1:8000/) with any of these demo accounts"
+        )
         self.stdout.write(f"(password for all: {DEMO_PASSWORD}):")
         for username, role, where in rows:
             self.stdout.write(f"  {username:<16} {role:<24} {where}")

@@ -13,15 +13,32 @@ class AppendOnlyError(RuntimeError):
     """Audit records are never changed or removed by the application."""
 
 
-class AuditQuerySet(models.QuerySet["AuditEntry"]):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("audit records cannot be updated")
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be updated")
 
     def delete(self) -> NoReturn:
-        raise AppendOnlyError("audit records cannot be deleted")
+        raise AppendOnlyError(f"{self.model._meta.verbose_name_plural} cannot be deleted")
 
 
-class AuditEntry(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows are added, never changed or removed by the application (records, timelines)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self._meta.verbose_name_plural} cannot be deleted")
+
+
+class AuditEntry(AppendOnlyModel):
     class Outcome(models.TextChoices):
         OK = "ok", _("succeeded")
         DENIED = "denied", _("denied")
@@ -49,8 +66,6 @@ class AuditEntry(models.Model):
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = AuditQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit record")
@@ -58,11 +73,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("audit records cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("audit records cannot be deleted")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -13,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from civicgrid.core.models import AppendOnlyError
+from civicgrid.core.models import AppendOnlyModel
 
 
 class Flow(models.Model):  # type: ignore[django-manager-missing]
@@ -70,15 +68,7 @@ class Flow(models.Model):  # type: ignore[django-manager-missing]
         return f"{self.workflow}#{self.pk} {self.state} v{self.version}"
 
 
-class TimelineQuerySet(models.QuerySet["TimelineEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("timeline entries cannot be updated")
-
-    def delete(self) -> NoReturn:
-        raise AppendOnlyError("timeline entries cannot be deleted")
-
-
-class TimelineEntry(models.Model):
+class TimelineEntry(AppendOnlyModel):
     """One thing that happened to a case: who, when, from where, and what."""
 
     class Kind(models.TextChoices):
@@ -111,8 +101,6 @@ class TimelineEntry(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
-    objects = TimelineQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         verbose_name = _("timeline entry")
@@ -120,11 +108,3 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.kind} {self.transition}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("timeline entries cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("timeline entries cannot be deleted")

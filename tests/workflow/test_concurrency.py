@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
-from civicgrid.core.errors import DomainError
 from civicgrid.workflow import services
 from civicgrid.workflow.models import Flow, TimelineEntry
+from tests.concurrency import race, require_postgres
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    require_postgres()
 
 
 def test_two_dispatches_race_and_exactly_one_applies(world, start):
     flow = start()
     services.transition(flow=flow, name="register", by=world.staff, expected_version=1)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def dispatch() -> None:
-        try:
-            seen = Flow.all_objects.get(pk=flow.pk)
-            barrier.wait()
-            services.transition(flow=seen, name="dispatch", by=world.staff, expected_version=2)
-            outcomes.append("dispatched")
-        except DomainError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connections.close_all()
+    # Both operators loaded the case (version 2) before either dispatches it.
+    loaded = [Flow.all_objects.get(pk=flow.pk) for _ in range(2)]
 
-    threads = [threading.Thread(target=dispatch) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    def dispatch() -> str:
+        services.transition(flow=loaded.pop(), name="dispatch", by=world.staff, expected_version=2)
+        return "dispatched"
 
-    assert sorted(outcomes) == ["dispatched", "workflow.stale_version"]
+    outcomes = race(dispatch)
+
+    assert outcomes == ["dispatched", "workflow.stale_version"]
     assert (Flow.all_objects.get(pk=flow.pk).state, Flow.all_objects.get(pk=flow.pk).version) == (
         "dispatched",
         3,

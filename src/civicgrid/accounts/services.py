@@ -12,6 +12,7 @@ from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError
+from civicgrid.core.scoping import is_within
 from civicgrid.regions.models import Region
 
 
@@ -23,7 +24,7 @@ def _region_within(code: str, by: User | None) -> Region:
         raise DomainError(
             "regions.unknown_code", _("There is no area with code %(code)s.") % {"code": code[:24]}
         )
-    if by is not None and not code.startswith(by.region_code or "\0"):
+    if not is_within(code, by):
         raise DomainError(
             "accounts.region_outside_scope",
             _("You can only assign areas inside your own area."),

@@ -26,3 +26,11 @@ def root_code(who: HasRegion | str) -> str:
             status=403,
         )
     return code
+
+
+def is_within(code: str, by: object) -> bool:
+    """Does `code` lie in the area of `by`? System work (`by` is None) is not area-bound; a
+    user without an area gets the clear `accounts.no_region` error rather than any answer."""
+    if by is None:
+        return True
+    return code.startswith(root_code(by))  # type: ignore[arg-type]

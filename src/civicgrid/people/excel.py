@@ -18,6 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError
 from civicgrid.core.identity import mask_id_number, mask_phone
+from civicgrid.core.scoping import is_within
 from civicgrid.people import actions, services
 from civicgrid.people.models import Household, Resident, Tag
 
@@ -124,7 +125,7 @@ def _household(
     number = _cell(values, columns, "household")
     if number:
         household = Household.all_objects.filter(number=number).first()
-        if household is None or not household.region_id.startswith(by.region_code):
+        if household is None or not is_within(household.region_id, by):
             raise DomainError(
                 "people.unknown_household",
                 _("There is no household %(n)s in your area.") % {"n": number},

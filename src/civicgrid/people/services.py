@@ -14,6 +14,7 @@ from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.identity import IdNumber, parse_id_number, parse_phone
 from civicgrid.core.permissions import require
+from civicgrid.core.scoping import is_within
 from civicgrid.people import actions
 from civicgrid.people.models import ChangeRequest, Household, Resident, ResidentTag, Tag
 from civicgrid.regions.levels import Level
@@ -50,9 +51,8 @@ def _phone(value: str) -> str:
 
 def _micro_grid_in_scope(code: str, by: Any) -> Region:
     """The micro-grid with this code, if it lies inside the acting user's area (else 404)."""
-    root = getattr(by, "region_code", "") if by is not None else ""
     region = Region.all_objects.filter(code=code, level=Level.MICROGRID).first()
-    if region is None or (by is not None and not code.startswith(root or "\0")):
+    if region is None or not is_within(code, by):
         raise NotFound(
             "people.unknown_micro_grid",
             _("There is no micro-grid %(code)s in your area.") % {"code": code[:24]},

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core.actor import current_actor
 from civicgrid.core.errors import Conflict, DomainError, NotFound
 from civicgrid.core.permissions import require
-from civicgrid.core.scoping import root_code
+from civicgrid.core.scoping import is_within
 from civicgrid.regions.models import Region
 from civicgrid.workflow import definitions
 from civicgrid.workflow.deadlines import add_working_hours
@@ -51,9 +51,7 @@ def _workflow(name: str) -> Workflow:
 
 def _in_scope(region_code: str, by: Any) -> None:
     """404 for a case outside the actor's area; system work (`by=None`) is not area-bound."""
-    if by is None:
-        return
-    if not region_code.startswith(root_code(by)):
+    if not is_within(region_code, by):
         raise NotFound("workflow.not_found", _("There is no such case in your area."))
 
 

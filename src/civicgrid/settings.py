@@ -177,10 +177,17 @@ STATICFILES_DIRS = [
 ]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# Uploads are never served from here by the web server: photos carry locations, so pages show
+# them through views that check the viewer's scope. The URL only gives the storage a prefix.
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Uploaded photos (core.photos) ----------------------------------------------------------
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=10_000)
 
 # --- Map ------------------------------------------------------------------------------------
 # Government networks are often closed: no tiles unless an operator names a tile server.

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.people",
     "civicgrid.workflow",
+    "civicgrid.notifications",
+    "civicgrid.events",
     "civicgrid.demo",
 ]
 
@@ -201,3 +203,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The incident loop: a case whose stage deadline passes goes up a level (community → town →
+# county) as a whistle when this is on; otherwise the people it waits for are only told.
+EVENTS_AUTO_ESCALATE = env_bool("EVENTS_AUTO_ESCALATE", True)

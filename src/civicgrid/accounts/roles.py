@@ -34,16 +34,29 @@ class Cap:
     PEOPLE_EDIT = "people.edit"
     PEOPLE_UNMASK = "people.view_unmasked"
     PEOPLE_EXPORT = "people.export"
+    EVENTS_VIEW = "events.view"
+    EVENTS_REPORT = "events.report"
+    # Register, reject, merge, dispatch and escalate: the desk's work.
+    EVENTS_TRIAGE = "events.triage"
+    EVENTS_HANDLE = "events.handle"
+    EVENTS_VERIFY = "events.verify"
+    EVENTS_SUPERVISE = "events.supervise"
+    # Report for duty (报到) when a whistle summons one's department.
+    EVENTS_ACKNOWLEDGE = "events.acknowledge"
+    EVENTS_CATEGORIES = "events.manage_categories"
     # Until the separation of duties lands (audit administrator), administrators read the log.
     READ_AUDIT = "core.read_audit"
 
 
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
+# The closed loop: who reports and verifies on the ground, who triages at a desk.
+_REPORTER = {Cap.EVENTS_VIEW, Cap.EVENTS_REPORT, Cap.EVENTS_VERIFY}
+_DESK = _REPORTER | {Cap.EVENTS_TRIAGE}
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_REGISTER | {Cap.PEOPLE_SUBMIT}),
-    Role.LIAISON: frozenset(_REGISTER | {Cap.PEOPLE_SUBMIT}),
+    Role.GRID_WORKER: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE}),
+    Role.LIAISON: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT}),
     # The one window: confirms changes, edits directly, imports, and may see full values.
     Role.COMMUNITY_STAFF: frozenset(
         _REGISTER
@@ -53,17 +66,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PEOPLE_EDIT,
             Cap.PEOPLE_UNMASK,
             Cap.PEOPLE_EXPORT,
+            Cap.EVENTS_HANDLE,
         }
+        | _DESK
     ),
-    Role.TOWN_OPERATOR: frozenset(_REGISTER | {Cap.PEOPLE_EXPORT}),
-    Role.COUNTY_OPERATOR: frozenset(_REGISTER | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT}),
+    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | {Cap.PEOPLE_EXPORT}),
+    Role.COUNTY_OPERATOR: frozenset(
+        _REGISTER | _DESK | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
+    ),
     # Departments work on orders, not on the register.
-    Role.DEPARTMENT_OFFICER: frozenset(_FIELD),
+    Role.DEPARTMENT_OFFICER: frozenset(
+        _FIELD | {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
+    ),
     Role.MEDIATOR: frozenset(_REGISTER),
     Role.CIVIL_AFFAIRS: frozenset(_REGISTER | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
-    Role.LEADER: frozenset({Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT}),
+    Role.LEADER: frozenset(
+        {Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT, Cap.EVENTS_VIEW, Cap.EVENTS_SUPERVISE}
+    ),
     Role.ADMIN: frozenset(
-        _FIELD | {Cap.EDIT_BOUNDARIES, Cap.MANAGE_USERS, Cap.MANAGE_ORGS, Cap.READ_AUDIT}
+        _FIELD
+        | {
+            Cap.EDIT_BOUNDARIES,
+            Cap.MANAGE_USERS,
+            Cap.MANAGE_ORGS,
+            Cap.READ_AUDIT,
+            Cap.EVENTS_CATEGORIES,
+        }
     ),
 }
 

@@ -34,3 +34,26 @@ def acting_as(user: Any = None, source_ip: str | None = None, label: str = "") -
 
 def current_actor() -> Actor:
     return _actor.get() or _NOBODY
+
+
+class SystemUser:
+    """The platform itself acting (deadline jobs, automatic escalation): every capability, no
+    area bound, never a signed-in person. Passed as `by=` where a service wants a user."""
+
+    is_system = True
+    is_authenticated = False
+    is_active = True
+    pk = None
+    region_code = ""
+
+    def can(self, capability: str) -> bool:
+        return True
+
+    def get_username(self) -> str:
+        return "system"
+
+    def __str__(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemUser()

@@ -29,8 +29,8 @@ def root_code(who: HasRegion | str) -> str:
 
 
 def is_within(code: str, by: object) -> bool:
-    """Does `code` lie in the area of `by`? System work (`by` is None) is not area-bound; a
-    user without an area gets the clear `accounts.no_region` error rather than any answer."""
-    if by is None:
+    """Does `code` lie in the area of `by`? System work (`by` is None or the SYSTEM actor) is
+    not area-bound; a user without an area gets the clear `accounts.no_region` error."""
+    if by is None or getattr(by, "is_system", False):
         return True
     return code.startswith(root_code(by))  # type: ignore[arg-type]

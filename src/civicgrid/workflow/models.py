@@ -78,6 +78,8 @@ class TimelineEntry(AppendOnlyModel):
         COMMENT = "comment", _("comment")
         ATTACHMENT = "attachment", _("attachment")
         DEADLINE = "deadline", _("deadline change")
+        # A domain action that is not a transition (escalation, merge, evaluation ...).
+        EVENT = "event", _("case event")
 
     flow = models.ForeignKey(
         Flow, on_delete=models.PROTECT, related_name="timeline", verbose_name=_("case flow")

@@ -368,6 +368,30 @@ def attach(
     )
 
 
+@transaction.atomic
+def record_event(
+    *,
+    flow: Flow,
+    action: str,
+    by: Any,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> TimelineEntry:
+    """Put a domain action that is not a transition on the timeline (the domain has checked
+    who may take it). With `expected_version` the case's version is bumped too, so the action
+    conflicts with concurrent changes the way a transition does. The action code is kept in the
+    entry's `transition` column, so timelines list transitions and actions alike."""
+    _in_scope(flow.region_id, by)
+    now = now or timezone.now()
+    if expected_version is not None:
+        _compare_and_set(flow, expected_version, now)
+    return _record(
+        flow, Kind.EVENT, by=by, at=now, transition=action, note=note, data=dict(data or {})
+    )
+
+
 def available_transitions(flow: Flow, user: Any) -> list[Transition]:
     """The transitions a page may offer this user now (guards run only when one is taken)."""
     offered = []

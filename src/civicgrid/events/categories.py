@@ -1,0 +1,110 @@
+"""Category lookups with stage hours, and the Jiangsu default taxonomy loaded from data/."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from civicgrid.events.models import Category
+
+DATA = Path(__file__).resolve().parent / "data" / "categories.json"
+STAGES = ("register", "dispatch", "accept", "handle", "verify")
+
+# The default loop per priority: normal cases close within 24 hours, emergencies much sooner.
+DEFAULT_HOURS: dict[int, dict[str, float]] = {
+    0: {"register": 1, "dispatch": 1, "accept": 1, "handle": 18, "verify": 3},
+    1: {"register": 0.5, "dispatch": 0.5, "accept": 0.5, "handle": 8, "verify": 2},
+    2: {"register": 0.25, "dispatch": 0.25, "accept": 0.25, "handle": 3, "verify": 1},
+}
+
+# Deadlines are computed on every intake and transition; categories change rarely. Each
+# process keeps them for a short while: an admin's edit applies everywhere within this time.
+CACHE_SECONDS = 60.0
+_cache: tuple[float, dict[str, dict[str, Any]]] | None = None
+_lock = threading.Lock()
+
+
+def _load() -> dict[str, dict[str, Any]]:
+    rows = Category.objects.values(
+        "code", "priority", "photo_required", "is_active", "parent_id", "sector",
+        *(f"{stage}_hours" for stage in STAGES),
+    )  # fmt: skip
+    return {row["code"]: row for row in rows}
+
+
+def _table() -> dict[str, dict[str, Any]]:
+    global _cache
+    cached = _cache
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    with _lock:
+        _cache = (time.monotonic(), _load())
+        return _cache[1]
+
+
+def forget() -> None:
+    """Drop this process's copy (after an edit, and between tests)."""
+    global _cache
+    _cache = None
+
+
+def lookup(code: str) -> dict[str, Any] | None:
+    return _table().get(code)
+
+
+def stage_hours(code: str, stage: str, priority: int) -> float:
+    """Hours allowed for a stage: the category's own figure, else the default for the priority.
+
+    A case raised above its category's priority (an emergency) takes the shorter default when
+    that is shorter than the category's own figure.
+    """
+    default = DEFAULT_HOURS[max(0, min(priority, 2))][stage]
+    row = lookup(code)
+    own = row.get(f"{stage}_hours") if row else None
+    if own is None:
+        return default
+    if row is not None and priority > row["priority"]:
+        return min(own, default)
+    return float(own)
+
+
+@transaction.atomic
+def load_defaults(path: Path = DATA) -> int:
+    """Create or update the default taxonomy; categories staff added stay as they are."""
+    classes = json.loads(path.read_text(encoding="utf-8"))
+    count = 0
+    for top in classes:
+        Category.objects.update_or_create(
+            code=top["code"],
+            defaults={"name": top["name"], "name_en": top.get("name_en", ""), "kind": top["kind"]},
+        )
+        count += 1
+        for child in top["children"]:
+            Category.objects.update_or_create(code=child["code"], defaults=_child(top, child))
+            count += 1
+    forget()
+    return count
+
+
+def _child(top: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    hours = child.get("hours") or {}
+    open311 = child.get("open311")
+    return {
+        "name": child["name"],
+        "name_en": child.get("name_en", ""),
+        "parent_id": top["code"],
+        "kind": top["kind"],
+        "sector": child.get("sector", ""),
+        "priority": child.get("priority", 0),
+        "photo_required": bool(child.get("photo_required")),
+        **{f"{stage}_hours": hours.get(stage) for stage in STAGES},
+        "open311_enabled": open311 is not None,
+        "open311_group": (open311 or {}).get("group", ""),
+        "open311_keywords": ",".join((open311 or {}).get("keywords", [])),
+        "open311_attributes": (open311 or {}).get("attributes", []),
+    }

@@ -1,0 +1,103 @@
+"""What every incident write shares: the case lookup by version, the checks on who acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
+from civicgrid.core.errors import DomainError, Forbidden
+from civicgrid.core.scoping import is_within
+from civicgrid.events.models import Incident
+from civicgrid.notifications import services as notifications
+
+# The desk that owns each escalation level: the community, the town, the county.
+DESK_LENGTH = {
+    Incident.Level.COMMUNITY: 12,
+    Incident.Level.TOWN: 9,
+    Incident.Level.COUNTY: 6,
+}
+LEVEL_OF_LENGTH = {length: level for level, length in DESK_LENGTH.items()}
+
+
+def require_desk(incident: Incident, by: Any) -> None:
+    """Triage is the desk's work: the desk's own staff, or anyone above it."""
+    if not is_within(incident.desk_id, by):
+        raise Forbidden(
+            "events.not_your_desk",
+            _("This case is with %(desk)s; only that desk or a higher one may do this.")
+            % {"desk": incident.desk.name},
+        )
+
+
+def is_handler(incident: Incident, by: Any) -> bool:
+    if getattr(by, "is_system", False):
+        return True
+    kind = incident.handler_kind
+    if kind == Incident.HandlerKind.WORKER:
+        return incident.handler_user_id == getattr(by, "pk", None)
+    if kind == Incident.HandlerKind.DEPARTMENT:
+        return incident.handler_org_id is not None and (
+            incident.handler_org_id == getattr(by, "organisation_id", None)
+        )
+    if kind == Incident.HandlerKind.COMMUNITY and incident.handler_region_id:
+        return is_within(incident.handler_region_id, by)
+    return False
+
+
+def require_handler(incident: Incident, by: Any) -> None:
+    if not is_handler(incident, by):
+        raise Forbidden(
+            "events.not_your_order",
+            _("This order was dispatched to %(handler)s, not to you.")
+            % {"handler": incident.handler_label},
+        )
+
+
+def require_verifier(incident: Incident, by: Any) -> None:
+    """The reporter's side checks the work: never the handler themself."""
+    if not getattr(by, "is_system", False) and is_handler(incident, by):
+        raise Forbidden(
+            "events.cannot_verify_own_work",
+            _("Whoever handled the case cannot verify it; the reporter's side does."),
+        )
+    if not (is_within(incident.region_id, by) or is_within(incident.desk_id, by)):
+        raise Forbidden("events.not_your_area", _("Only the reporter's area can verify this case."))
+
+
+def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(
+            "events.missing_field", _("%(field)s is required.") % {"field": field}, field=field
+        )
+    if len(value) > max_length:
+        raise DomainError(
+            "events.too_long",
+            _("%(field)s is longer than %(max)d characters.") % {"field": field, "max": max_length},
+            field=field,
+            max_length=max_length,
+        )
+    return value
+
+
+def desk_staff(desk_code: str) -> list[Any]:
+    """The people working at a desk: community staff or the town/county operators there."""
+    roles = {
+        12: [Role.COMMUNITY_STAFF],
+        9: [Role.TOWN_OPERATOR],
+        6: [Role.COUNTY_OPERATOR],
+    }.get(len(desk_code), [Role.COUNTY_OPERATOR])
+    return list(User.objects.filter(region_id=desk_code, role__in=roles, is_active=True))
+
+
+def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
+    notifications.notify(
+        users=users,
+        code=code,
+        title=f"{incident.number} {title}",
+        body=body,
+        link=f"/events/{incident.number}/",
+    )

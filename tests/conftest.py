@@ -29,6 +29,26 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded photos of a test go to its own folder, never into the working copy.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_process_caches():
+    # Per-process caches (the locate index, categories) must not leak from one test's world
+    # into the next: each test's database starts afresh.
+    from civicgrid.events import categories
+    from civicgrid.regions import locate
+
+    locate.forget_index()
+    categories.forget()
+    yield
+    locate.forget_index()
+    categories.forget()
+
+
 @dataclass
 class World:
     province: object

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
 from tests.conftest import client_for
+from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -195,6 +196,9 @@ BODIES = {
     },
 }
 
+MATRIX.update(events_matrix())
+BODIES.update(EVENTS_BODIES)
+
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
 
@@ -204,8 +208,17 @@ def send(client: Client, method: str, url: str, body, ids: dict):
         return client.post(url, body[1])
     if isinstance(body, tuple) and body[0] == "file":
         return client.post(url, {"file": one_row_workbook(body[1])})
-    text = json.dumps(body).replace('"{resident}"', str(ids["resident"])) if body else ""
-    return client.generic(method, url, text, content_type="application/json")
+    text = _fill(json.dumps(body, ensure_ascii=False), ids) if body else ""
+    return client.generic(method, url, text.encode(), content_type="application/json")
+
+
+def _fill(text: str, ids: dict) -> str:
+    """Put the ids of this world into a body: "{name}" → a number, or the text inside a string."""
+    for name, value in ids.items():
+        quoted = '"{' + name + '}"'
+        text = text.replace(quoted, str(value) if isinstance(value, int) else f'"{value}"')
+        text = text.replace("{" + name + "}", str(value))
+    return text
 
 
 def one_row_workbook(name: str) -> io.BytesIO:
@@ -231,6 +244,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
     ids = {"resident": world.resident.pk} | {
         name: change.pk for name, change in zip(names, world.changes, strict=True)
     }
+    ids |= events_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

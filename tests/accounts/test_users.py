@@ -61,9 +61,12 @@ def test_only_administrators_get_the_admin_site(world):
     assert make().is_staff is False
 
 
-def test_every_role_has_a_capability_set_and_leaders_only_read():
+def test_every_role_has_a_capability_set_and_leaders_only_read_and_supervise():
     assert set(CAPABILITIES) == set(Role.values)
-    assert CAPABILITIES[Role.LEADER] == {"regions.view", "regions.locate", "people.count"}
+    # 督办 (flagging a case for attention) is the one thing a leader does besides reading.
+    assert CAPABILITIES[Role.LEADER] == {
+        "regions.view", "regions.locate", "people.count", "events.view", "events.supervise",
+    }  # fmt: skip
 
 
 def test_only_county_operators_and_administrators_may_edit_boundaries():

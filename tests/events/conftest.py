@@ -27,11 +27,8 @@ def jpeg(color: str = "red", size: tuple[int, int] = (40, 30)) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _categories(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _categories(db):
     categories.load_defaults()
-    yield
-    categories.forget()
 
 
 @pytest.fixture

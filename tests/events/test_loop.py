@@ -84,11 +84,9 @@ def test_a_report_that_is_not_ours_is_rejected_with_a_reason(world, report):
 
 def test_a_grid_worker_cannot_register_and_a_stale_version_changes_nothing(world, report):
     case = report()
-    with pytest.raises(DomainError) as not_desk:
-        steps.register(incident=case, by=world.grid_worker, version=_v(case))
-    assert not_desk.value.status == 403
-    with pytest.raises(PermissionDenied):
-        steps.register(incident=case, by=world.leader, version=_v(case))
+    for not_a_desk in (world.grid_worker, world.leader):
+        with pytest.raises(PermissionDenied):
+            steps.register(incident=case, by=not_a_desk, version=_v(case))
     stale = _v(case)
     steps.register(incident=case, by=world.staff, version=stale)
     with pytest.raises(DomainError) as conflict:

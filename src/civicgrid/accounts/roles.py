@@ -52,6 +52,10 @@ _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
 # The closed loop: who reports and verifies on the ground, who triages at a desk.
 _REPORTER = {Cap.EVENTS_VIEW, Cap.EVENTS_REPORT, Cap.EVENTS_VERIFY}
 _DESK = _REPORTER | {Cap.EVENTS_TRIAGE}
+# Staff of an organisation (department, mediation committee, civil affairs) work on the orders
+# sent to it and answer whistles; they see only the cases that concern their organisation.
+_ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
+ORGANISATION_ROLES = frozenset({"department_officer", "civil_affairs", "mediator"})
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -75,11 +79,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _REGISTER | _DESK | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
     ),
     # Departments work on orders, not on the register.
-    Role.DEPARTMENT_OFFICER: frozenset(
-        _FIELD | {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
-    ),
-    Role.MEDIATOR: frozenset(_REGISTER),
-    Role.CIVIL_AFFAIRS: frozenset(_REGISTER | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
+    Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
+    Role.MEDIATOR: frozenset(_REGISTER | _ORDERS),
+    Role.CIVIL_AFFAIRS: frozenset(_REGISTER | _ORDERS | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
     Role.LEADER: frozenset(
         {Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT, Cap.EVENTS_VIEW, Cap.EVENTS_SUPERVISE}
     ),

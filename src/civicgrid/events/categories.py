@@ -108,3 +108,33 @@ def _child(top: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
         "open311_keywords": ",".join((open311 or {}).get("keywords", [])),
         "open311_attributes": (open311 or {}).get("attributes", []),
     }
+
+
+OPEN311_DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
+LIST_TYPES = {"singlevaluelist", "multivaluelist"}
+
+
+def open311_problems(attributes: Any) -> list[str]:
+    """What is wrong with an Open311 attribute list (empty when it follows GeoReport v2)."""
+    if not isinstance(attributes, list):
+        return ["attributes must be a list"]
+    problems: list[str] = []
+    codes = [a.get("code") for a in attributes if isinstance(a, dict)]
+    if len(codes) != len(attributes):
+        return ["every attribute must be an object"]
+    if len(set(codes)) != len(codes) or not all(isinstance(c, str) and c for c in codes):
+        problems.append("attribute codes must be present and unique")
+    if sorted(a.get("order") for a in attributes) != list(range(1, len(attributes) + 1)):
+        problems.append("attribute orders must run 1..n")
+    for a in attributes:
+        datatype = a.get("datatype")
+        if datatype not in OPEN311_DATATYPES:
+            problems.append(f"{a.get('code')}: unknown datatype {datatype!r}")
+        values = a.get("values")
+        if datatype in LIST_TYPES and not values:
+            problems.append(f"{a.get('code')}: a list attribute needs values")
+        if datatype not in LIST_TYPES and values:
+            problems.append(f"{a.get('code')}: only list attributes have values")
+        if not isinstance(a.get("required"), bool):
+            problems.append(f"{a.get('code')}: required must be true or false")
+    return problems

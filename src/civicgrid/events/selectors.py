@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.roles import Cap, Role
+from civicgrid.accounts.roles import ORGANISATION_ROLES, Cap, Role
 from civicgrid.core.errors import NotFound
 from civicgrid.core.scoping import is_within, root_code
 from civicgrid.events import loop
@@ -38,8 +38,8 @@ def _with_relations(qs: QuerySet[Incident]) -> QuerySet[Incident]:
 def incidents_visible_to(user: Any) -> QuerySet[Incident]:
     """Cases in the user's area; a department officer sees only what concerns their department."""
     qs = Incident.objects.filter(region__code__startswith=root_code(user))
-    if getattr(user, "role", "") == Role.DEPARTMENT_OFFICER:
-        org = getattr(user, "organisation_id", None)
+    if getattr(user, "role", "") in ORGANISATION_ROLES:
+        org = getattr(user, "organisation_id", None) or 0
         qs = qs.filter(Q(handler_org_id=org) | Q(whistles__summonses__organisation_id=org))
         qs = qs.distinct()
     return _with_relations(qs)
@@ -91,8 +91,8 @@ def my_tasks(user: Any) -> QuerySet[Incident]:
     """What waits for this user, soonest deadline first."""
     mine = Q(handler_user=user, flow__state__in=loop.WITH_HANDLER)
     mine |= Q(reporter=user, flow__state=loop.HANDLED)
-    if user.role == Role.DEPARTMENT_OFFICER:
-        mine = Q(handler_org_id=user.organisation_id, flow__state__in=loop.WITH_HANDLER)
+    if user.role in ORGANISATION_ROLES:
+        mine = Q(handler_org_id=user.organisation_id or 0, flow__state__in=loop.WITH_HANDLER)
     elif user.role in (Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.COUNTY_OPERATOR):
         desk = user.region_code
         mine |= Q(desk_id=desk, flow__state__in=(loop.REPORTED, loop.REGISTERED, loop.HANDLED))

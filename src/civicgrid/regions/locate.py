@@ -300,6 +300,14 @@ def get_index() -> MicrogridIndex:
         return _cached[1]
 
 
+def forget_index() -> None:
+    """Drop this process's index; the next lookup rebuilds it (tests build worlds that never
+    bumped the shared counter, so each test starts without another test's index)."""
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
 def locate_point(*, lng: float, lat: float) -> Location:
     """The micro-grid (and chain) holding a WGS-84 point, or an 'outside the area' answer."""
     return get_index().locate(lng, lat)

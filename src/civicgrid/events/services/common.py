@@ -43,7 +43,8 @@ def is_handler(incident: Incident, by: Any) -> bool:
             incident.handler_org_id == getattr(by, "organisation_id", None)
         )
     if kind == Incident.HandlerKind.COMMUNITY and incident.handler_region_id:
-        return is_within(incident.handler_region_id, by)
+        # The community's own people, not the desks above it.
+        return str(getattr(by, "region_code", "")).startswith(incident.handler_region_id)
     return False
 
 

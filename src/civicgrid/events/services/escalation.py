@@ -39,6 +39,7 @@ def escalate(
     now: datetime | None = None,
 ) -> Whistle:
     """Send the case one level up (community → town → county) as a whistle."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     if incident.level >= Incident.Level.COUNTY:
         raise Conflict(
@@ -103,6 +104,7 @@ def summon(
     note: str = "",
 ) -> list[Summons]:
     """Call departments to the case's latest whistle; each must report for duty in time."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     if incident.flow.state not in loop.OPEN_STATES:
         raise Conflict("workflow.closed", _("This case is closed."))

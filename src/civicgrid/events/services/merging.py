@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.accounts.roles import Cap
 from civicgrid.core.errors import Conflict, DomainError
+from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Incident
 from civicgrid.events.services.common import require_desk, tell
@@ -19,6 +21,7 @@ from civicgrid.workflow import services as flows
 @transaction.atomic
 def merge(*, incident: Incident, into: Incident, by: Any, version: int) -> Incident:
     """Close `incident` as a duplicate of `into`; the reporter follows the surviving case."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     require_desk(into, by)
     if into.pk == incident.pk:

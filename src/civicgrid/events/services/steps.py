@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Organisation, User
-from civicgrid.accounts.roles import Cap, Role
+from civicgrid.accounts.roles import ORGANISATION_ROLES, Cap
 from civicgrid.core import photos as photo_files
 from civicgrid.core.errors import Conflict, DomainError, Forbidden
 from civicgrid.core.identity import parse_phone
@@ -86,6 +86,7 @@ def _save(incident: Incident, *fields: str) -> Incident:
 @transaction.atomic
 def register(*, incident: Incident, by: Any, version: int, note: str = "") -> Incident:
     """立案: the desk accepts the report as a case to dispatch."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     step(incident, "register", by=by, version=version, note=note)
     return incident
@@ -94,6 +95,7 @@ def register(*, incident: Incident, by: Any, version: int, note: str = "") -> In
 @transaction.atomic
 def reject(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
     """不予立案: not a case for us, with the reason the reporter will see."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     reason = text(reason, field="reason", max_length=500)
     now = timezone.now()
@@ -107,11 +109,8 @@ def reject(*, incident: Incident, by: Any, version: int, reason: str) -> Inciden
 
 def _worker(incident: Incident, ref: str) -> User:
     worker = User.objects.filter(pk=int(ref) if ref.isdigit() else -1, is_active=True).first()
-    if (
-        worker is None
-        or not worker.can(Cap.EVENTS_HANDLE)
-        or worker.role == Role.DEPARTMENT_OFFICER
-    ):
+    # Organisation staff get orders through their organisation, not by name.
+    if worker is None or not worker.can(Cap.EVENTS_HANDLE) or worker.role in ORGANISATION_ROLES:
         raise DomainError("events.bad_handler", _("There is no such grid worker."))
     if not worker.region_code.startswith(incident.desk_id):
         raise DomainError(
@@ -154,6 +153,7 @@ def _handler_people(incident: Incident) -> list[Any]:
 @transaction.atomic
 def dispatch(*, incident: Incident, to: Handler, by: Any, version: int, note: str = "") -> Incident:
     """派单: send the case to a grid worker, a department or a community."""
+    require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     incident.handler_kind = to.kind
     incident.handler_user = _worker(incident, to.ref) if to.kind == "worker" else None
@@ -175,6 +175,7 @@ def dispatch(*, incident: Incident, to: Handler, by: Any, version: int, note: st
 @transaction.atomic
 def return_order(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
     """退单: the handler says the order is not theirs; the desk dispatches it again."""
+    require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     reason = text(reason, field="reason", max_length=500)
     step(incident, "return", by=by, version=version, inputs={"reason": reason})
@@ -185,6 +186,7 @@ def return_order(*, incident: Incident, by: Any, version: int, reason: str) -> I
 @transaction.atomic
 def accept(*, incident: Incident, by: Any, version: int) -> Incident:
     """签收: the handler takes the order on."""
+    require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     step(incident, "accept", by=by, version=version)
     return incident
@@ -212,6 +214,7 @@ def finish(
     *, incident: Incident, by: Any, version: int, result: str, photos: list[bytes] | None = None
 ) -> Incident:
     """处置反馈: the handler reports what was done, with photos where the category needs them."""
+    require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     result = text(result, field="result", max_length=2000)
     cleaned = _feedback_photos(incident, list(photos or []))
@@ -233,6 +236,7 @@ def finish(
 @transaction.atomic
 def close(*, incident: Incident, by: Any, version: int, note: str = "") -> Incident:
     """核查通过, 结案: the reporter's side saw the result and closes the case."""
+    require(by, Cap.EVENTS_VERIFY)
     require_verifier(incident, by)
     now = timezone.now()
     step(incident, "close", by=by, version=version, note=note, now=now)
@@ -243,6 +247,7 @@ def close(*, incident: Incident, by: Any, version: int, note: str = "") -> Incid
 @transaction.atomic
 def rework(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
     """返工: the result does not hold; back to the handler with the reason."""
+    require(by, Cap.EVENTS_VERIFY)
     require_verifier(incident, by)
     reason = text(reason, field="reason", max_length=500)
     step(incident, "rework", by=by, version=version, inputs={"reason": reason})

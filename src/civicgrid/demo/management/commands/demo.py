@@ -14,6 +14,8 @@ from civicgrid.accounts import services
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
+from civicgrid.demo.incidents import load_incidents
+from civicgrid.events.categories import load_defaults
 from civicgrid.people.loading import load_area
 from civicgrid.regions.generation import (
     GenerationResult,
@@ -45,6 +47,25 @@ PERSONAS = [
     ("demo_outsider", "邻街道网格员", Role.GRID_WORKER, Level.GRID, "sibling"),
 ]
 
+
+# The departments incidents are dispatched to, by the sector categories name (城管 … above).
+DEPARTMENTS = [
+    ("住建", "{county}住房和城乡建设局", "department"),
+    ("交通", "{county}交通运输局", "department"),
+    ("公安", "南京市公安局{county}分局", "department"),
+    ("消防", "{county}消防救援大队", "department"),
+    ("应急", "{county}应急管理局", "department"),
+    ("人社", "{county}人力资源和社会保障局", "department"),
+    ("卫健", "{county}卫生健康委员会", "department"),
+    ("司法", "{county}司法局", "department"),
+    ("生态环境", "南京市{county}生态环境局", "department"),
+    ("水务", "{county}水务局", "department"),
+    ("园林", "{county}园林绿化管理所", "department"),
+    ("市场监管", "{county}市场监督管理局", "department"),
+    ("教育", "{county}教育局", "department"),
+    ("燃气", "南京港华燃气{county}营业所", "enterprise"),
+    ("通信", "中国电信{county}分公司", "enterprise"),
+]
 
 T = TypeVar("T")
 
@@ -130,9 +151,19 @@ class Command(BaseCommand):
         loaded = self._timed(f"People for {area}", lambda: load_area(area_code=area, seed=seed))
         self.stdout.write(f"  {loaded}")
         self._users(DEMO_AREA)
+        self._incidents()
         self.stdout.write(
             self.style.SUCCESS(f"Demo world ready in {time.perf_counter() - started:.1f}s.")
         )
+
+    def _incidents(self) -> None:
+        count = self._timed("Incident categories", load_defaults)
+        self.stdout.write(f"  {count} classes and subclasses")
+        town = self._first(DEMO_AREA, Level.TOWN)
+        made = self._timed(
+            f"Incidents in {town.name}", partial(load_incidents, town_code=town.code)
+        )
+        self.stdout.write(f"  {made} reports along the loop")
 
     def _timed(self, what: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()
@@ -183,6 +214,11 @@ class Command(BaseCommand):
             sector="供电",
             region_code=county.code,
         )
+        for sector, name, kind in DEPARTMENTS:
+            services.create_organisation(
+                name=name.format(county=county.name), kind=kind, sector=sector,
+                region_code=county.code,
+            )  # fmt: skip
         rows = []
         for username, full_name, role, level, org_key in PERSONAS:
             if org_key == "sibling":

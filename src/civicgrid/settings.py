@@ -98,7 +98,16 @@ TEMPLATES = [
 
 # --- Database: SQLite (embedded default, WAL) or PostgreSQL via DATABASE_URL ---------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicgrid.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Each worker keeps its connection for this many seconds (0: one per request); with health
+# checks on, a kept connection is tested once per request (a `SELECT 1`) before it is used, so
+# a database restart costs no failed request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -111,11 +120,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if env_str("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env_str("REDIS_URL"),
     }
+    # Sessions are read on every request: from the shared cache, written through to the
+    # database. Only a shared cache will do: a per-process one would keep a signed-out session
+    # alive in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Accounts, passwords, sessions, lockout (SECURITY.md "Identity and sessions") ---------
 AUTH_USER_MODEL = "accounts.User"
@@ -184,7 +198,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # collectstatic also writes a gzip copy of each file; WhiteNoise serves it to browsers that
+    # accept it (`civicgrid serve` collects on start).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
 # --- Uploaded photos (core.photos) ----------------------------------------------------------

@@ -89,3 +89,36 @@ def test_the_civicgrid_command_wraps_django_management_commands(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "geojson" in out.stdout.lower()
+
+
+def _database_and_sessions(tmp_path, **environ) -> dict:
+    code = (
+        "import json; from civicgrid import settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps({'AGE': d['CONN_MAX_AGE'], 'CHECKS': d['CONN_HEALTH_CHECKS'], "
+        "'SESSIONS': s.SESSION_ENGINE, 'CACHE': s.CACHES['default']['BACKEND']}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    clean.update(CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"), **environ)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_postgresql_connections_are_kept_and_checked_as_configured(tmp_path):
+    url = "postgres://civicgrid@db.example:5432/civicgrid"
+    found = _database_and_sessions(tmp_path, DATABASE_URL=url)
+    assert (found["AGE"], found["CHECKS"]) == (60, True)
+    found = _database_and_sessions(
+        tmp_path, DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0", DATABASE_HEALTH_CHECKS="0"
+    )
+    assert (found["AGE"], found["CHECKS"]) == (0, False)
+
+
+def test_sessions_are_read_from_redis_only_when_redis_is_configured(tmp_path):
+    embedded = _database_and_sessions(tmp_path)
+    assert embedded["SESSIONS"] == "django.contrib.sessions.backends.db"
+    assert embedded["AGE"] == 0  # SQLite: one connection per request
+    shared = _database_and_sessions(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert shared["SESSIONS"] == "django.contrib.sessions.backends.cached_db"
+    assert shared["CACHE"] == "django.core.cache.backends.redis.RedisCache"

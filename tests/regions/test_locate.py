@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from django.db.models import F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from civicgrid.core.errors import DomainError
 from civicgrid.regions import locate
 from civicgrid.regions.locate import MicrogridIndex, get_index
-from civicgrid.regions.models import Region
+from civicgrid.regions.models import LayerVersion, Region
 from tests.regions.geo_tree import make_microgrids, make_tree
 
 GRID = "320113002001001"
@@ -157,3 +158,20 @@ def test_an_empty_layer_answers_outside():
 
     assert len(get_index()) == 0
     assert locate.locate_point(lng=118.0, lat=32.0).outside
+
+
+@pytest.mark.django_db
+def test_another_process_boundary_change_is_seen_within_the_recheck_time(monkeypatch):
+    make_tree({"320113002001": None})
+    make_microgrids(GRID, BOXES)
+    locate.bump_boundaries_version()
+    clock = [1000.0]
+    monkeypatch.setattr(locate.time, "monotonic", lambda: clock[0])
+    first = get_index()
+
+    # Another process records a change; this one reads the counter at most once a RECHECK.
+    LayerVersion.objects.filter(name=locate.BOUNDARIES_LAYER).update(version=F("version") + 1)
+    clock[0] += locate.RECHECK_SECONDS / 2
+    assert get_index() is first
+    clock[0] += locate.RECHECK_SECONDS
+    assert get_index() is not first

@@ -22,22 +22,19 @@ DEFAULT_HOURS: dict[int, dict[str, float]] = {
     2: {"register": 0.25, "dispatch": 0.25, "accept": 0.25, "handle": 3, "verify": 1},
 }
 
-# Deadlines are computed on every intake and transition; categories change rarely. Each
-# process keeps them for a short while: an admin's edit applies everywhere within this time.
+# Deadlines are computed and categories checked on every intake and transition; categories
+# change rarely. Each process keeps them for a short while: an admin's edit applies everywhere
+# within this time (at once in the admin's own process).
 CACHE_SECONDS = 60.0
-_cache: tuple[float, dict[str, dict[str, Any]]] | None = None
+_cache: tuple[float, dict[str, Category]] | None = None
 _lock = threading.Lock()
 
 
-def _load() -> dict[str, dict[str, Any]]:
-    rows = Category.objects.values(
-        "code", "priority", "photo_required", "is_active", "parent_id", "sector",
-        *(f"{stage}_hours" for stage in STAGES),
-    )  # fmt: skip
-    return {row["code"]: row for row in rows}
+def _load() -> dict[str, Category]:
+    return {category.code: category for category in Category.objects.all()}
 
 
-def _table() -> dict[str, dict[str, Any]]:
+def _table() -> dict[str, Category]:
     global _cache
     cached = _cache
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
@@ -53,8 +50,21 @@ def forget() -> None:
     _cache = None
 
 
-def lookup(code: str) -> dict[str, Any] | None:
+def lookup(code: str) -> Category | None:
+    """The category `code` as this process last read it (shared: do not change it)."""
     return _table().get(code)
+
+
+def reportable(code: str) -> Category | None:
+    """The active subclass `code`, or None. A code this process does not know yet is looked up
+    afresh, so a category added a moment ago is known at once."""
+    category = lookup(code)
+    if category is None and Category.objects.filter(code=code).exists():
+        forget()
+        category = lookup(code)
+    if category is None or not category.is_active or category.parent_id is None:
+        return None
+    return category
 
 
 def stage_hours(code: str, stage: str, priority: int) -> float:
@@ -64,11 +74,11 @@ def stage_hours(code: str, stage: str, priority: int) -> float:
     that is shorter than the category's own figure.
     """
     default = DEFAULT_HOURS[max(0, min(priority, 2))][stage]
-    row = lookup(code)
-    own = row.get(f"{stage}_hours") if row else None
+    category = lookup(code)
+    own = getattr(category, f"{stage}_hours") if category is not None else None
     if own is None:
         return default
-    if row is not None and priority > row["priority"]:
+    if category is not None and priority > category.priority:
         return min(own, default)
     return float(own)
 

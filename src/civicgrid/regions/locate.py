@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -233,6 +234,10 @@ _cache_lock = threading.Lock()
 # (version, changed_at) of the boundaries layer the cached index was built from. The time is
 # part of the key so that a counter reset (a restored database, a rolled-back test) is noticed.
 _cached: tuple[tuple[int, object], MicrogridIndex] | None = None
+# The version is checked at most this often (every report locates its point): another process's
+# boundary change reaches this one within this time; one made in this process, at once.
+RECHECK_SECONDS = 1.0
+_checked_at = -math.inf
 
 
 def boundaries_version() -> int:
@@ -258,11 +263,13 @@ def bump_boundaries_version() -> int:
 
     from civicgrid.regions.models import LayerVersion
 
+    global _checked_at
     LayerVersion.objects.get_or_create(name=BOUNDARIES_LAYER)
     # update() skips auto_now, so the time is set explicitly.
     LayerVersion.objects.filter(name=BOUNDARIES_LAYER).update(
         version=F("version") + 1, changed_at=timezone.now()
     )
+    _checked_at = -math.inf
     return boundaries_version()
 
 
@@ -287,11 +294,14 @@ def load_index() -> MicrogridIndex:
 def get_index() -> MicrogridIndex:
     """This process's index, rebuilt when the shared boundaries version has moved on.
 
-    One cheap query per call; the database counter is the only shared truth.
+    The database counter is the only shared truth; it is read at most once a RECHECK_SECONDS.
     """
-    global _cached
-    key = _layer_key()
+    global _cached, _checked_at
     cached = _cached
+    if cached is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
+        return cached[1]
+    key = _layer_key()
+    _checked_at = time.monotonic()
     if cached is not None and cached[0] == key:
         return cached[1]
     with _cache_lock:
@@ -303,9 +313,10 @@ def get_index() -> MicrogridIndex:
 def forget_index() -> None:
     """Drop this process's index; the next lookup rebuilds it (tests build worlds that never
     bumped the shared counter, so each test starts without another test's index)."""
-    global _cached
+    global _cached, _checked_at
     with _cache_lock:
         _cached = None
+        _checked_at = -math.inf
 
 
 def locate_point(*, lng: float, lat: float) -> Location:

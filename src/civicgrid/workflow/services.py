@@ -160,7 +160,6 @@ def _subject_of(subject: models.Model | None) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def start_flow(
     *,
     workflow: str,
@@ -191,19 +190,31 @@ def start_flow(
         **_subject_of(subject),
     )
     flow.due_at, flow.due_soon_at = _stage_deadline(declared, flow, declared.initial, now)
-    try:
-        with transaction.atomic():
+    # Every check above only reads, so the writes need no savepoint of their own inside a
+    # caller's transaction (intake starts a flow on every report: each savepoint is a round
+    # trip). The one expected failure, a subject that has its flow already, gets a savepoint,
+    # and its Conflict is raised outside the block so that the caller's transaction lives on.
+    clash = False
+    with transaction.atomic(savepoint=False):
+        if subject is None:
             flow.save(force_insert=True)
-    except IntegrityError:
-        raise Conflict("workflow.subject_has_flow", _("This case is already running.")) from None
-    _record(
-        flow,
-        Kind.CREATED,
-        by=by,
-        at=now,
-        to_state=flow.state,
-        data={"category": category, "priority": priority, "due_at": flow.due_at},
-    )
+        else:
+            try:
+                with transaction.atomic():
+                    flow.save(force_insert=True)
+            except IntegrityError:
+                clash = True
+        if not clash:
+            _record(
+                flow,
+                Kind.CREATED,
+                by=by,
+                at=now,
+                to_state=flow.state,
+                data={"category": category, "priority": priority, "due_at": flow.due_at},
+            )
+    if clash:
+        raise Conflict("workflow.subject_has_flow", _("This case is already running."))
     return flow
 
 

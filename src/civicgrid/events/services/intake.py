@@ -21,7 +21,7 @@ from civicgrid.core.actor import acting_as, current_actor
 from civicgrid.core.errors import Conflict, DomainError
 from civicgrid.core.identity import parse_phone
 from civicgrid.core.permissions import require
-from civicgrid.events import loop
+from civicgrid.events import categories, loop
 from civicgrid.events.models import Category, FieldPosition, Incident, Photo, Priority
 from civicgrid.events.services.common import LEVEL_OF_LENGTH, desk_staff, tell, text
 from civicgrid.regions.locate import locate_point, validate_coordinates
@@ -40,7 +40,7 @@ def new_number(now: datetime) -> str:
 
 
 def _category(code: str) -> Category:
-    category = Category.objects.filter(code=code, is_active=True, parent__isnull=False).first()
+    category = categories.reportable(code)
     if category is None:
         raise DomainError(
             "events.unknown_category",
@@ -90,6 +90,7 @@ def _responsible_worker(microgrid: str) -> User | None:
     """The grid worker of the grid holding the micro-grid (the first, if several)."""
     return (
         User.objects.filter(region_id=microgrid[:15], role=Role.GRID_WORKER, is_active=True)
+        .only("pk", "username", "first_name", "last_name")  # what a report's answer shows
         .order_by("pk")
         .first()
     )
@@ -169,9 +170,11 @@ def report_incident(
             priority=level, phone=reporter_phone,
             photos=[hashlib.sha256(p).hexdigest() for p in photos],
         )  # fmt: skip
-        earlier = _replay(key, digest)
-        if earlier is not None:
-            return earlier, False
+        # Most keys are new: a bare probe first, the case and its flow only for a replay.
+        if Incident.all_objects.filter(client_key=key).exists():
+            earlier = _replay(key, digest)
+            if earlier is not None:
+                return earlier, False
     cleaned = _clean_photos(photos)
     if cat.photo_required and not cleaned:
         raise DomainError(
@@ -220,7 +223,8 @@ def _create(
     now: datetime,
 ) -> Incident:
     region = microgrid or fallback
-    if not Region.all_objects.filter(code=region).exists():
+    # A located micro-grid comes from the boundaries in the database; a fallback is checked.
+    if microgrid is None and not Region.all_objects.filter(code=region).exists():
         raise DomainError(
             "events.unknown_region", _("There is no area %(code)s.") % {"code": region}
         )
@@ -261,8 +265,12 @@ def _create(
     )
     store_photos(incident, cleaned, Photo.Stage.REPORT, now)
     if isinstance(by, User) and lng is not None and lat is not None:
-        FieldPosition.objects.update_or_create(
-            user=by, defaults={"lng": lng, "lat": lat, "at": now}
+        # One upsert (INSERT … ON CONFLICT DO UPDATE) rather than a locked read and a write.
+        FieldPosition.objects.bulk_create(
+            [FieldPosition(user=by, lng=lng, lat=lat, at=now)],
+            update_conflicts=True,
+            unique_fields=["user"],
+            update_fields=["lng", "lat", "at"],
         )
     if priority == Priority.EMERGENCY or microgrid is None:
         # Emergencies and places to confirm cannot wait for someone to open the list.

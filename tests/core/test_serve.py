@@ -1,0 +1,133 @@
+"""`civicgrid serve`: the production server, configured by flags or the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from civicgrid.core.management.commands import serve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """What serve would hand gunicorn, without starting it."""
+    seen: dict = {}
+
+    def run(self):
+        seen.update(self.options)
+        seen["application_loader"] = self
+
+    monkeypatch.setattr(serve._Gunicorn, "run", run)
+    return seen
+
+
+def test_it_serves_with_sync_workers_by_default(started, settings):
+    settings.DEBUG = False
+    call_command("serve", "--no-collectstatic")
+    assert started["bind"] == "127.0.0.1:8000"
+    assert started["workers"] == serve.default_workers()
+    assert (started["worker_class"], started["threads"]) == ("sync", 1)
+    assert started["preload_app"] is True
+    assert started["accesslog"] is None
+    assert started["control_socket_disable"] is True
+
+
+def test_flags_and_the_environment_set_bind_workers_threads_and_timeout(started, monkeypatch):
+    monkeypatch.setenv("SERVE_BIND", "0.0.0.0:9000")
+    monkeypatch.setenv("SERVE_WORKERS", "3")
+    monkeypatch.setenv("SERVE_TIMEOUT", "45")
+    call_command("serve", "--no-collectstatic", "--threads", "4")
+    assert started["bind"] == "0.0.0.0:9000"
+    assert started["workers"] == 3
+    assert (started["worker_class"], started["threads"]) == ("gthread", 4)
+    assert started["timeout"] == 45
+
+    call_command("serve", "--no-collectstatic", "--bind", "unix:/run/civicgrid.sock")
+    assert started["bind"] == "unix:/run/civicgrid.sock"
+
+
+def test_a_bad_number_in_the_environment_stops_it(started, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("SERVE_WORKERS", "0")
+    with pytest.raises(ImproperlyConfigured, match="SERVE_WORKERS"):
+        call_command("serve", "--no-collectstatic")
+
+
+def test_it_warns_when_debug_is_on(started, settings, capsys):
+    settings.DEBUG = True
+    call_command("serve", "--no-collectstatic")
+    assert "DEBUG" in capsys.readouterr().err
+    assert started["workers"] >= 1  # a warning, not a refusal
+
+
+def test_the_application_is_the_django_one(started):
+    call_command("serve", "--no-collectstatic")
+    application = started["application_loader"].load()
+    assert type(application).__name__ == "WSGIHandler"
+
+
+# --- the real thing, in a child process ------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_it_collects_and_serves_static_files_and_the_api(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "REDIS_URL")}
+    env.update(CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"))
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "civicgrid.cli", "serve"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(150):  # collectstatic, then the workers boot
+            try:
+                status, headers, body = _get(f"http://127.0.0.1:{port}/static/civicgrid/site.css")
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                time.sleep(0.2)
+        else:
+            pytest.fail("serve did not answer")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/css")
+        assert headers.get("Content-Encoding") == "gzip"  # compressed once, at collectstatic
+        assert (tmp_path / "static" / "civicgrid" / "site.css").exists()
+
+        status, _headers, body = _get(f"http://127.0.0.1:{port}/api/v1/events/categories")
+        assert status == 401
+        assert b'"auth.required"' in body
+    finally:
+        server.terminate()
+        server.wait(20)

@@ -33,14 +33,17 @@ bench: install
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/people.py
+	$(BIN)/python bench/intake.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 
-# Debian packages: Chromium for the browser tests, gettext for compiling translations.
+# Debian packages: Chromium for the browser tests, gettext for compiling translations, wrk for
+# the intake benchmark's load (bench/intake.py).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -1,7 +1,7 @@
 """Intake through the HTTP API: reports per second and latency, on PostgreSQL, under `serve`.
 
 Run: .venv/bin/python bench/intake.py [--connections 16,32,64] [--warmup 30] [--duration 60]
-     [--workers N] [--threads N] [--photo] [--keep]
+     [--workers N] [--threads N] [--photo] [--no-redis] [--keep]
 
 What it does, with a fresh PostgreSQL database `civicgrid_bench_intake` (PG_URL, default the
 local postgres; dropped at the end unless --keep):
@@ -215,6 +215,18 @@ def _child(phase: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def _redis(url: str) -> str:
+    """`url` if a Redis server answers there, else "" (the run then keeps sessions in the DB)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except (redis.RedisError, OSError):
+        print(f"no Redis at {url}: sessions stay in the database")
+        return ""
+    return url
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -276,6 +288,12 @@ def run(args: argparse.Namespace) -> None:
         "DEBUG": "0",
         "PYTHONPATH": str(ROOT / "src"),
     }
+    redis_url = "" if args.no_redis else _redis(args.redis)
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # sessions from Redis, as production is configured
+    else:
+        env.pop("REDIS_URL", None)
+    print(f"sessions: {'Redis ' + redis_url + ' (cached_db)' if redis_url else 'database'}")
     data = workdir / "data.txt"
     _admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     _admin(f"CREATE DATABASE {BENCH_DB}")
@@ -401,6 +419,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="serve --workers (default: its own)")
     parser.add_argument("--threads", type=int, default=0, help="serve --threads")
     parser.add_argument("--photo", action="store_true", help="one ~100 KB JPEG per report")
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        help="the Redis for sessions (used when it answers)",
+    )
+    parser.add_argument("--no-redis", action="store_true", help="sessions in the database only")
     parser.add_argument("--keep", action="store_true", help="keep the database and files")
     parser.add_argument("serve_args", nargs="*", help="more arguments for serve (after --)")
     args = parser.parse_args()

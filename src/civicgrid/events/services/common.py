@@ -69,7 +69,8 @@ def require_verifier(incident: Incident, by: Any) -> None:
 
 
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
+    # NUL cannot be stored in a PostgreSQL text column (SQLite would keep it): dropped on both.
+    value = (value or "").replace("\x00", "").strip()
     if required and not value:
         raise DomainError(
             "events.missing_field", _("%(field)s is required.") % {"field": field}, field=field

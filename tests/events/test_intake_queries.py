@@ -8,6 +8,7 @@ from django_scopes import scopes_disabled
 
 from civicgrid.events import categories
 from civicgrid.events.models import Category, FieldPosition, Incident
+from civicgrid.events.services import intake
 from tests.events.conftest import IN_A1, IN_A2, LITTER
 
 # What a located report writes and reads: the idempotency probe, the flow's region, the flow,
@@ -60,3 +61,13 @@ def test_the_reporters_position_is_one_row_that_follows_their_last_report(world,
     position = FieldPosition.objects.get(user=world.grid_worker)
     assert (position.lng, position.lat) == IN_A2
     assert position.at == Incident.all_objects.order_by("-pk").first().reported_at
+
+
+def test_a_case_number_drawn_twice_is_drawn_again_and_nothing_is_lost(world, report, monkeypatch):
+    first = report(category=NOISE, photos=[])
+    drawn = iter([first.number, "261129NEW001"])
+    monkeypatch.setattr(intake, "new_number", lambda now: next(drawn))
+    second = report(category=NOISE, photos=[], client_key="phone-2-0001")
+    assert second.number == "261129NEW001"
+    assert Incident.all_objects.count() == 2
+    assert second.flow.timeline.count() == 1  # the first try's flow and entry were rolled back

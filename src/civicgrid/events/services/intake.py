@@ -29,6 +29,7 @@ from civicgrid.regions.models import Region
 from civicgrid.workflow import services as flows
 
 MAX_PHOTOS = 6
+NUMBER_ATTEMPTS = 3
 # Crockford's base32 without I, L, O, U: easy to read out over the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -183,23 +184,29 @@ def report_incident(
             category=cat.code,
         )
     microgrid = _locate(lng, lat)
-    try:
-        with transaction.atomic():
-            incident = _create(
-                cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
-                address=address, priority=level, microgrid=microgrid,
-                fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
-                reporter_name=reporter_name, reporter_phone=reporter_phone, key=key,
-                digest=digest, attributes=attributes or {}, cleaned=cleaned,
-                now=now or timezone.now(),
-            )  # fmt: skip
-    except IntegrityError:
-        # Two submissions with one key raced; the other one won and is the answer.
-        earlier = _replay(key, digest) if key is not None else None
-        if earlier is None:
-            raise
-        return earlier, False
-    return incident, True
+    now = now or timezone.now()
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                incident = _create(
+                    cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
+                    address=address, priority=level, microgrid=microgrid,
+                    fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
+                    reporter_name=reporter_name, reporter_phone=reporter_phone, key=key,
+                    digest=digest, attributes=attributes or {}, cleaned=cleaned, now=now,
+                )  # fmt: skip
+        except IntegrityError:
+            # Two submissions with one key raced; the other one won and is the answer.
+            earlier = _replay(key, digest) if key is not None else None
+            if earlier is not None:
+                return earlier, False
+            # Otherwise a case number was drawn twice (a district's year of reports makes that
+            # likely somewhere): everything was rolled back, draw again.
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+            continue
+        return incident, True
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _create(

@@ -1,29 +1,46 @@
-"""`civicgrid serve`: the production web server (gunicorn, sync workers; WhiteNoise for static)."""
+"""`civicgrid serve`: the production web server (granian, WSGI; WhiteNoise serves static files)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
-from gunicorn.app.base import BaseApplication
+from granian import Granian
+from granian.constants import Interfaces
+from granian.server import MPServer, MTServer
 
 from civicgrid.env import env_int, env_str
 
+APPLICATION = "civicgrid.wsgi:application"
+# One process per core, each running the (synchronous) Django app on a few threads: a request
+# spends part of its time waiting on the database, and another thread of the same process uses
+# the core meanwhile. HTTP itself is handled in granian's Rust runtime. On 2 cores this carried
+# the most reports per second at the lowest CPU cost per report, ahead of gunicorn's threaded
+# and sync workers (bench/RESULTS.md, "Intake").
+THREADS = 4
+
 
 def default_workers() -> int:
-    """Two workers per core and one more: a sync worker waits on the database for part of
-    every request, and a second one per core keeps the core busy meanwhile (bench/intake.py)."""
-    return 2 * (os.cpu_count() or 1) + 1
+    return os.cpu_count() or 1
+
+
+def parse_bind(bind: str) -> dict[str, Any]:
+    """`host:port`, `[v6]:port` or `unix:/path` → granian's address, port or socket path."""
+    if bind.startswith("unix:"):
+        return {"uds": Path(bind.removeprefix("unix:"))}
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise CommandError(f"--bind {bind!r}: use host:port or unix:/path/to.sock")
+    return {"address": host.strip("[]"), "port": int(port)}
 
 
 class Command(BaseCommand):
-    help = "Run the production web server (gunicorn) with the settings of the environment."
-
-    requires_system_checks = []  # the workers run them; the checks need not run twice
+    help = "Run the production web server (granian) with the settings of the environment."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -35,20 +52,19 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=env_int("SERVE_WORKERS", default_workers(), minimum=1),
-            help="worker processes (SERVE_WORKERS, default 2 × cores + 1)",
+            help="worker processes (SERVE_WORKERS, default: one per core)",
         )
         parser.add_argument(
             "--threads",
             type=int,
-            default=env_int("SERVE_THREADS", 1, minimum=1),
-            help="threads per worker; above 1 gunicorn uses gthread workers (SERVE_THREADS, "
-            "default 1)",
+            default=env_int("SERVE_THREADS", THREADS, minimum=1),
+            help=f"threads per worker running requests (SERVE_THREADS, default {THREADS})",
         )
         parser.add_argument(
             "--timeout",
             type=int,
             default=env_int("SERVE_TIMEOUT", 30, minimum=1),
-            help="seconds a request may take before its worker is restarted (SERVE_TIMEOUT)",
+            help="seconds running requests get to finish when the server stops (SERVE_TIMEOUT)",
         )
         parser.add_argument(
             "--no-collectstatic",
@@ -61,44 +77,27 @@ class Command(BaseCommand):
             self.stderr.write(
                 self.style.WARNING("DEBUG is on: never serve real data with DEBUG=1.")
             )
+        where = parse_bind(options["bind"])
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         # Workers are forked from this process: none may inherit its database connection.
         connections.close_all()
-        _Gunicorn(
-            {
-                "bind": options["bind"],
-                "workers": options["workers"],
-                "threads": options["threads"],
-                "worker_class": "gthread" if options["threads"] > 1 else "sync",
-                "timeout": options["timeout"],
-                "graceful_timeout": options["timeout"],
-                "keepalive": 5,
-                # Load the application once in the arbiter and fork: workers share its memory.
-                "preload_app": True,
-                "accesslog": None,
-                "errorlog": "-",
-                "proc_name": "civicgrid",
-                # No runtime control socket in $HOME: systemd (or whoever started it) manages it.
-                "control_socket_disable": True,
-            }
-        ).run()
+        server(
+            **where,
+            workers=options["workers"],
+            threads=options["threads"],
+            timeout=options["timeout"],
+        ).serve()
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn configured from a dict rather than its own command line."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from django.core.wsgi import get_wsgi_application
-
-        application = get_wsgi_application()
-        connections.close_all()
-        return application
+def server(*, workers: int, threads: int, timeout: int, **where: Any) -> MPServer | MTServer:
+    return Granian(
+        APPLICATION,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        log_access=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=timeout,
+        **where,
+    )

@@ -27,12 +27,14 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -248,6 +250,62 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 6
     raise SystemExit("the server did not come up")
 
 
+class _CpuMeter:
+    """CPU seconds of the server's processes and of PostgreSQL's backends for the bench database
+    (other databases on the machine are someone else's work), sampled twice a second so that a
+    backend that exits in the meantime (connections are renewed) still counts."""
+
+    def __init__(self, server_group: int) -> None:
+        self.server_group = server_group
+        self.first: dict[int, tuple[str, float]] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _CpuMeter:
+        self.first = self._sample()
+        self.last = dict(self.first)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.last.update(self._sample())
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self.last.update(self._sample())
+
+    def seconds(self, kind: str) -> float:
+        return sum(
+            used - self.first.get(pid, (kind, 0.0))[1]
+            for pid, (k, used) in self.last.items()
+            if k == kind
+        )
+
+    def _sample(self) -> dict[int, tuple[str, float]]:
+        tick = os.sysconf("SC_CLK_TCK")
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+                pid = int(stat.parent.name)
+                group = os.getpgid(pid)
+                cmdline = (
+                    (stat.parent / "cmdline").read_bytes() if group != self.server_group else b""
+                )
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            used = (int(fields[11]) + int(fields[12])) / tick
+            if group == self.server_group:
+                found[pid] = ("server", used)
+            elif cmdline.startswith(b"postgres") and BENCH_DB.encode() in cmdline:
+                found[pid] = ("postgres", used)
+        return found
+
+
 def _wrk(url: str, data: Path, tag: str, connections: int, seconds: int, result: Path) -> dict:
     subprocess.run(
         [
@@ -314,7 +372,9 @@ def run(args: argparse.Namespace) -> None:
             serve += ["--workers", str(args.workers)]
         if args.threads:
             serve += ["--threads", str(args.threads)]
-        server = subprocess.Popen([*serve, *args.serve_args], env=env, cwd=ROOT)
+        server = subprocess.Popen(
+            [*serve, *args.serve_args], env=env, cwd=ROOT, start_new_session=True
+        )
         url = f"http://127.0.0.1:{port}/api/v1/events/reports"
         _wait_until_up(f"http://127.0.0.1:{port}/api/v1/events/categories", server)
         rows = []
@@ -325,7 +385,16 @@ def run(args: argparse.Namespace) -> None:
                 for phase, seconds in (("warm", args.warmup), ("run", args.duration)):
                     if seconds <= 0:
                         continue
-                    result = _wrk(url, data, f"{phase}{n}", connections, seconds, workdir / "r")
+                    wrk_before = _children_cpu()
+                    with _CpuMeter(server.pid) as meter:
+                        result = _wrk(url, data, f"{phase}{n}", connections, seconds, workdir / "r")
+                    done = max(1, result["requests"])
+                    result["cpu_ms"] = {
+                        "server": meter.seconds("server") * 1000 / done,
+                        "postgres": meter.seconds("postgres") * 1000 / done,
+                        "wrk": (_children_cpu() - wrk_before) * 1000 / done,
+                    }
+                    result["load"] = os.getloadavg()[0]
                     acknowledged.writelines(f"{x}\n" for x in result["numbers"])
                     abandoned_at_most += connections
                     if phase == "run":
@@ -354,7 +423,11 @@ def run(args: argparse.Namespace) -> None:
     finally:
         if server is not None and server.poll() is None:
             server.send_signal(signal.SIGTERM)
-            server.wait(30)
+            try:
+                server.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
         if not args.keep:
             _admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
             shutil.rmtree(workdir, ignore_errors=True)
@@ -362,18 +435,26 @@ def run(args: argparse.Namespace) -> None:
             print(f"kept: {database_url}, {workdir}")
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _print_row(connections: int, r: dict[str, Any], first: bool) -> None:
     if first:
         print(
             f"{'connections':>11} {'requests/s':>10} {'p50 ms':>7} {'p90 ms':>7} "
-            f"{'p99 ms':>7} {'max ms':>7} {'201':>7} {'non-2xx':>7} {'socket err':>10}"
+            f"{'p99 ms':>7} {'max ms':>7} {'201':>7} {'non-2xx':>7} {'socket err':>10}   "
+            "CPU ms per request: server / PostgreSQL / wrk, load average"
         )
     created = r["statuses"].get(201, 0)
     non_2xx = sum(n for status, n in r["statuses"].items() if not 200 <= status < 300)
+    cpu = r["cpu_ms"]
     print(
         f"{connections:>11} {r['requests'] / r['seconds']:>10.0f} {r['p50_ms']:>7.1f} "
         f"{r['p90_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['max_ms']:>7.1f} {created:>7} "
-        f"{non_2xx:>7} {r['socket_errors'] + r['timeouts']:>10}",
+        f"{non_2xx:>7} {r['socket_errors'] + r['timeouts']:>10}   "
+        f"{cpu['server']:.2f} / {cpu['postgres']:.2f} / {cpu['wrk']:.2f}, {r['load']:.1f}",
         flush=True,
     )
     if non_2xx:

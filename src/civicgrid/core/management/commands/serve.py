@@ -96,6 +96,7 @@ def server(*, workers: int, threads: int, timeout: int, **where: Any) -> MPServe
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
+        websockets=False,  # WSGI has none; saying so spares a line in the log
         log_access=False,
         respawn_failed_workers=True,
         workers_kill_timeout=timeout,

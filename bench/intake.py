@@ -9,13 +9,18 @@ local postgres; dropped at the end unless --keep):
    grids of 栖霞区 (320113, as the demo builds them, without the population); the default
    categories; one grid worker per grid, each signed in (a session in the database, as a login
    leaves it); 20,000 random points inside the district's micro-grids;
-2. `civicgrid serve` against that database, as production runs it;
+2. `civicgrid serve` against that database, as production runs it (sessions in Redis when one
+   answers at --redis, default redis://127.0.0.1:6379/15; else in the database);
 3. for each connection count, `wrk` (a separate process, on loopback) first warms up, then
    measures: multipart POSTs to /api/v1/events/reports with a worker's session cookie, the CSRF
    cookie and header, a category without a required photo, a point, and a fresh idempotency key;
 4. a check in the database: every 201 the load generator saw is an incident, and every incident
    has its flow and its "created" timeline entry; the only extra incidents are requests wrk
    abandoned in flight when its time was up (at most one per connection and run).
+
+Each row also shows the CPU milliseconds per request of the server's processes, of PostgreSQL's
+backends for the bench database and of wrk, and the load average: on a shared machine the
+throughput moves with the neighbours, the CPU per request much less.
 
 Reports carry no photos: re-encoding a photo is CPU-bound work of its own. `--photo` adds one
 ~100 KB JPEG to every report (and uses categories that require one) to show that cost.

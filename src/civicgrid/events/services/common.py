@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError, Forbidden
 from civicgrid.core.scoping import is_within
+from civicgrid.events import signals
 from civicgrid.events.models import Incident
 from civicgrid.notifications import services as notifications
 
@@ -66,6 +69,14 @@ def require_verifier(incident: Incident, by: Any) -> None:
         )
     if not (is_within(incident.region_id, by) or is_within(incident.desk_id, by)):
         raise Forbidden("events.not_your_area", _("Only the reporter's area can verify this case."))
+
+
+def announce(incident: Incident, action: str, at: datetime | None = None) -> None:
+    """Tell listeners (events.signals.case_changed) inside the change's transaction, once every
+    field the change touches is saved: the last line of each service."""
+    signals.case_changed.send(
+        sender=Incident, incident=incident, action=action, at=at or timezone.now()
+    )
 
 
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:

@@ -16,7 +16,14 @@ from civicgrid.core.errors import Conflict, DomainError, Forbidden
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Incident, Summons, Whistle
-from civicgrid.events.services.common import DESK_LENGTH, desk_staff, require_desk, tell, text
+from civicgrid.events.services.common import (
+    DESK_LENGTH,
+    announce,
+    desk_staff,
+    require_desk,
+    tell,
+    text,
+)
 from civicgrid.events.services.steps import step
 from civicgrid.workflow import services as flows
 
@@ -78,6 +85,7 @@ def escalate(
         raised_at=now,
     )
     tell(desk_staff(desk), incident, "events.whistle", str(_("whistle: case escalated")), note)
+    announce(incident, "escalate")
     return whistle
 
 

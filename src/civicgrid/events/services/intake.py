@@ -23,7 +23,7 @@ from civicgrid.core.identity import parse_phone
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Category, FieldPosition, Incident, Photo, Priority
-from civicgrid.events.services.common import LEVEL_OF_LENGTH, desk_staff, tell, text
+from civicgrid.events.services.common import LEVEL_OF_LENGTH, announce, desk_staff, tell, text
 from civicgrid.regions.locate import locate_point, validate_coordinates
 from civicgrid.regions.models import Region
 from civicgrid.workflow import services as flows
@@ -260,6 +260,7 @@ def _create(
         reported_at=now,
     )
     store_photos(incident, cleaned, Photo.Stage.REPORT, now)
+    announce(incident, "reported", now)
     if isinstance(by, User) and lng is not None and lat is not None:
         FieldPosition.objects.update_or_create(
             user=by, defaults={"lng": lng, "lat": lat, "at": now}

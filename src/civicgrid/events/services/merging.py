@@ -13,7 +13,7 @@ from civicgrid.core.errors import Conflict, DomainError
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Incident
-from civicgrid.events.services.common import require_desk, tell
+from civicgrid.events.services.common import announce, require_desk, tell
 from civicgrid.events.services.steps import step
 from civicgrid.workflow import services as flows
 
@@ -46,4 +46,5 @@ def merge(*, incident: Incident, into: Incident, by: Any, version: int) -> Incid
             "events.merged",
             str(_("merged into %(number)s") % {"number": into.number}),
         )
+    announce(incident, "merge")
     return incident

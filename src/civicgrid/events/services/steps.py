@@ -22,6 +22,7 @@ from civicgrid.core.scoping import is_within
 from civicgrid.events import loop
 from civicgrid.events.models import Incident, Photo
 from civicgrid.events.services.common import (
+    announce,
     desk_staff,
     require_desk,
     require_handler,
@@ -67,7 +68,8 @@ def step(
     now: datetime | None = None,
 ) -> Flow:
     """Take one declared transition of the incident's flow (state, role, inputs, version)."""
-    return flows.transition(
+    now = now or timezone.now()
+    flow = flows.transition(
         flow=incident.flow,
         name=name,
         by=by,
@@ -76,6 +78,7 @@ def step(
         note=note,
         now=now,
     )
+    return flow
 
 
 def _save(incident: Incident, *fields: str) -> Incident:
@@ -89,6 +92,7 @@ def register(*, incident: Incident, by: Any, version: int, note: str = "") -> In
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     step(incident, "register", by=by, version=version, note=note)
+    announce(incident, "register")
     return incident
 
 
@@ -104,6 +108,7 @@ def reject(*, incident: Incident, by: Any, version: int, reason: str) -> Inciden
     _save(incident, "closed_at")
     if incident.reporter is not None:
         tell([incident.reporter], incident, "events.rejected", str(_("not registered")), reason)
+    announce(incident, "reject")
     return incident
 
 
@@ -169,6 +174,7 @@ def dispatch(*, incident: Incident, to: Handler, by: Any, version: int, note: st
     )
     _save(incident, "handler_kind", "handler_user", "handler_org", "handler_region")
     tell(_handler_people(incident), incident, "events.dispatched", str(_("new work order")))
+    announce(incident, "dispatch")
     return incident
 
 
@@ -180,6 +186,7 @@ def return_order(*, incident: Incident, by: Any, version: int, reason: str) -> I
     reason = text(reason, field="reason", max_length=500)
     step(incident, "return", by=by, version=version, inputs={"reason": reason})
     tell(desk_staff(incident.desk_id), incident, "events.returned", str(_("order sent back")))
+    announce(incident, "return")
     return incident
 
 
@@ -189,6 +196,7 @@ def accept(*, incident: Incident, by: Any, version: int) -> Incident:
     require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     step(incident, "accept", by=by, version=version)
+    announce(incident, "accept")
     return incident
 
 
@@ -230,6 +238,7 @@ def finish(
     )
     verifiers = [incident.reporter] if incident.reporter is not None else []
     tell(verifiers or desk_staff(incident.desk_id), incident, "events.handled", str(_("handled")))
+    announce(incident, "finish")
     return incident
 
 
@@ -241,7 +250,9 @@ def close(*, incident: Incident, by: Any, version: int, note: str = "") -> Incid
     now = timezone.now()
     step(incident, "close", by=by, version=version, note=note, now=now)
     incident.closed_at = now
-    return _save(incident, "closed_at")
+    _save(incident, "closed_at")
+    announce(incident, "close")
+    return incident
 
 
 @transaction.atomic
@@ -254,6 +265,7 @@ def rework(*, incident: Incident, by: Any, version: int, reason: str) -> Inciden
     incident.rework_count += 1
     _save(incident, "rework_count")
     tell(_handler_people(incident), incident, "events.rework", str(_("sent back for rework")))
+    announce(incident, "rework")
     return incident
 
 
@@ -297,6 +309,7 @@ def evaluate(*, incident: Incident, by: Any, satisfaction: str, comment: str = "
     if incident.reporter_id is None or incident.reporter_id != getattr(by, "pk", None):
         raise Forbidden("events.not_the_reporter", _("Only the reporter can rate this case."))
     _evaluate(incident, satisfaction, comment, by, by.get_username())
+    announce(incident, "evaluate")
     return incident
 
 
@@ -327,6 +340,7 @@ def evaluate_as_citizen(
     """A citizen rates their case, proving it is theirs with the phone they reported with."""
     incident = citizen_case(number, phone)
     _evaluate(incident, satisfaction, comment, None, "citizen")
+    announce(incident, "evaluate")
     return incident
 
 
@@ -360,7 +374,9 @@ def confirm_location(
     incident.location_confirmed = True
     if incident.level == Incident.Level.COMMUNITY or len(incident.desk_id) > len(microgrid[:12]):
         incident.desk_id = microgrid[:12]
-    return _save(incident, "region", "lng", "lat", "location_confirmed", "desk")
+    _save(incident, "region", "lng", "lat", "location_confirmed", "desk")
+    announce(incident, "relocate")
+    return incident
 
 
 @transaction.atomic
@@ -377,4 +393,5 @@ def supervise(*, incident: Incident, by: Any, note: str) -> Incident:
     flows.record_event(flow=incident.flow, action="supervise", by=by, note=note)
     people = desk_staff(incident.desk_id) + _handler_people(incident)
     tell(people, incident, "events.supervised", str(_("supervised")), note)
+    announce(incident, "supervise")
     return incident

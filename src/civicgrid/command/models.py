@@ -1,0 +1,1 @@
+"""The command centre's tables (rollups of the incident loop live here)."""

@@ -12,6 +12,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from civicgrid.accounts.roles import Cap
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.paging import LazyRows
 from civicgrid.core.permissions import require
 from civicgrid.events import present, selectors
 from civicgrid.events.models import Incident, Summons
@@ -164,7 +165,7 @@ class IncidentOut(Schema):
 def incidents(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Cap.EVENTS_VIEW)
     qs = selectors.filter_incidents(selectors.incidents_visible_to(request.user), **params.dict())
-    return [present.incident_row(i) for i in qs[:2000]]
+    return LazyRows(qs, present.incident_row, limit=10_000)
 
 
 @router.get("/tasks", response=list[IncidentOut], summary="What waits for me, by deadline")

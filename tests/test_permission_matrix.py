@@ -37,6 +37,7 @@ PERSONAS = [
 
 A = "320113002001001001"  # a micro-grid of town A (the grid worker's own)
 TOWN_A = "320113002"
+O311 = "jurisdiction_id=320113"
 
 
 def row(anonymous, admin, county, town, grid, outsider, leader, officer, staff):
@@ -184,6 +185,32 @@ MATRIX = {
     ("POST", "/events/track/rate/", "events/track/rate/"): row(
         409, 409, 409, 409, 409, 409, 409, 409, 409
     ),
+    # Open311 GeoReport v2: public reads and api_key writes, the same for everyone (no session).
+    ("GET", "/open311/v2/discovery.json", "open311/v2/discovery.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("GET", f"/open311/v2/services.xml?{O311}", "open311/v2/services.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    (
+        "GET",
+        f"/open311/v2/services/0101.json?{O311}",
+        "open311/v2/services/<str:service_code>.<str:fmt>",
+    ): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", f"/open311/v2/requests.json?{O311}", "open311/v2/requests.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("POST", "/open311/v2/requests.json", "open311/v2/requests.<str:fmt>"): row(
+        403, 403, 403, 403, 403, 403, 403, 403, 403
+    ),
+    (
+        "GET",
+        f"/open311/v2/requests/NOPE.xml?{O311}",
+        "open311/v2/requests/<str:service_request_id>.<str:fmt>",
+    ): row(404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", f"/open311/v2/tokens/NOPE.json?{O311}", "open311/v2/tokens/<str:token>.<str:fmt>"): row(
+        404, 404, 404, 404, 404, 404, 404, 404, 404
+    ),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
         302, 200, 200, 200, 200, 200, 200, 200, 200
@@ -199,6 +226,10 @@ BODIES = {
     ),
     ("POST", "/people/residents/{resident}/propose/"): ("form", {"phone": "13900002222"}),
     ("POST", "/people/changes/{other_change}/reject/"): ("form", {"reason": "电话号码有误"}),
+    ("POST", "/open311/v2/requests.json"): (
+        "form",
+        {"jurisdiction_id": "320113", "service_code": "0101", "lat": "31.5", "long": "118.5"},
+    ),
     ("POST", "/api/v1/people/residents/{resident}/reveal"): {"field": "phone", "reason": "回访"},
     ("POST", "/api/v1/people/changes"): {
         "kind": "set_tags",

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.env import env_bool, env_int, env_list, env_str
@@ -208,3 +209,18 @@ LOGGING = {
 # The incident loop: a case whose stage deadline passes goes up a level (community → town →
 # county) as a whistle when this is on; otherwise the people it waits for are only told.
 EVENTS_AUTO_ESCALATE = env_bool("EVENTS_AUTO_ESCALATE", True)
+
+# --- Open311 GeoReport v2 (/open311/v2/) ---------------------------------------------------
+# The county or city code a request without jurisdiction_id is about. Empty: clients must say.
+OPEN311_DEFAULT_JURISDICTION = env_str("OPEN311_DEFAULT_JURISDICTION", "").strip()
+if OPEN311_DEFAULT_JURISDICTION and not (
+    OPEN311_DEFAULT_JURISDICTION.isascii()
+    and OPEN311_DEFAULT_JURISDICTION.isdigit()
+    and len(OPEN311_DEFAULT_JURISDICTION) in (4, 6)
+):
+    raise ImproperlyConfigured(
+        f"OPEN311_DEFAULT_JURISDICTION={OPEN311_DEFAULT_JURISDICTION!r} is not a city (4 digits) "
+        "or county (6 digits) code"
+    )
+# Shown to client developers by discovery.json: who runs this endpoint and how to get a key.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")

@@ -143,10 +143,14 @@ def report_incident(
     client_key: str | None = None,
     fallback_region: str | None = None,
     attributes: dict[str, Any] | None = None,
+    media_url: str = "",
     now: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """Take in one report; returns (incident, created). A replay of the same `client_key` with
-    the same content returns the first case and creates nothing."""
+    the same content returns the first case and creates nothing.
+
+    `media_url` is a link an outside client (Open311) gave to its own copy of a photo: it is
+    kept as given, never fetched, and stands in for a required photo."""
     if by is not None:
         require(by, Cap.EVENTS_REPORT)
     if source not in Incident.Source.values:
@@ -157,6 +161,7 @@ def report_incident(
     if priority is not None and priority not in Priority.values:
         raise DomainError("events.bad_priority", _("Priority must be 0, 1 or 2."))
     reporter_phone = parse_phone(reporter_phone) if (reporter_phone or "").strip() else ""
+    media_url = text(media_url, field="media_url", max_length=500, required=False)
     # A reporter may raise the priority (an emergency) but never lower the category's.
     level = max(cat.priority, priority or 0)
     key = (client_key or "").strip() or None
@@ -168,12 +173,14 @@ def report_incident(
             category=cat.code, description=description, lng=lng, lat=lat, address=address,
             priority=level, phone=reporter_phone,
             photos=[hashlib.sha256(p).hexdigest() for p in photos],
+            # Only when given, so that keys sent before links existed still match.
+            **({"media_url": media_url} if media_url else {}),
         )  # fmt: skip
         earlier = _replay(key, digest)
         if earlier is not None:
             return earlier, False
     cleaned = _clean_photos(photos)
-    if cat.photo_required and not cleaned:
+    if cat.photo_required and not cleaned and not media_url:
         raise DomainError(
             "events.photo_required",
             _("A photo is required for %(category)s.") % {"category": cat.name},
@@ -187,8 +194,8 @@ def report_incident(
                 address=address, priority=level, microgrid=microgrid,
                 fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
                 reporter_name=reporter_name, reporter_phone=reporter_phone, key=key,
-                digest=digest, attributes=attributes or {}, cleaned=cleaned,
-                now=now or timezone.now(),
+                digest=digest, attributes=attributes or {}, media_url=media_url,
+                cleaned=cleaned, now=now or timezone.now(),
             )  # fmt: skip
     except IntegrityError:
         # Two submissions with one key raced; the other one won and is the answer.
@@ -216,6 +223,7 @@ def _create(
     key: str | None,
     digest: str,
     attributes: dict[str, Any],
+    media_url: str,
     cleaned: Sequence[photo_files.CleanPhoto],
     now: datetime,
 ) -> Incident:
@@ -257,6 +265,7 @@ def _create(
         client_key=key,
         client_digest=digest,
         open311_attributes=attributes,
+        media_url=media_url,
         reported_at=now,
     )
     store_photos(incident, cleaned, Photo.Stage.REPORT, now)

@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.people import services as people_services
+from civicgrid.regions import locate
 from civicgrid.regions.levels import Level
 from tests import factories as f
 
@@ -27,6 +28,13 @@ from tests import factories as f
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for attackers, not for a test suite building personas.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_locate_index():
+    # Each test's database starts over but the process lives on, and factories write boundaries
+    # without bumping the layer version: an earlier test's point → micro-grid index would match.
+    locate._cached = None
 
 
 @dataclass

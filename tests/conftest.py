@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.people import services as people_services
+from civicgrid.regions import locate
 from civicgrid.regions.levels import Level
 from tests import factories as f
 
@@ -40,7 +41,6 @@ def _no_process_caches():
     # Per-process caches (the locate index, categories) must not leak from one test's world
     # into the next: each test's database starts afresh.
     from civicgrid.events import categories
-    from civicgrid.regions import locate
 
     locate.forget_index()
     categories.forget()

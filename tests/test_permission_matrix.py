@@ -211,6 +211,13 @@ MATRIX = {
     ("GET", f"/open311/v2/tokens/NOPE.json?{O311}", "open311/v2/tokens/<str:token>.<str:fmt>"): row(
         404, 404, 404, 404, 404, 404, 404, 404, 404
     ),
+    # Field reporting (pages): anyone who may report, from anywhere; a receipt is the reporter's.
+    ("GET", "/events/report/", "events/report/"): row(302, 403, 200, 200, 200, 200, 403, 403, 200),
+    ("POST", "/events/report/", "events/report/"): row(302, 403, 302, 302, 302, 302, 403, 403, 302),
+    ("GET", "/events/report/{report}/", "events/report/<str:number>/"): row(
+        302, 403, 404, 404, 200, 404, 403, 403, 404
+    ),
+    ("GET", "/events/sw.js", "events/sw.js"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
         302, 200, 200, 200, 200, 200, 200, 200, 200
@@ -225,6 +232,10 @@ BODIES = {
         {"field": "id_number", "reason": "核对低保申请"},
     ),
     ("POST", "/people/residents/{resident}/propose/"): ("form", {"phone": "13900002222"}),
+    ("POST", "/events/report/"): (
+        "form",
+        {"category": "1201", "description": "路灯不亮", "lng": "118.5", "lat": "31.5"},
+    ),
     ("POST", "/people/changes/{other_change}/reject/"): ("form", {"reason": "电话号码有误"}),
     ("POST", "/open311/v2/requests.json"): (
         "form",
@@ -321,11 +332,24 @@ def incident(world):
     )
     cache.clear()  # the tracking rows count lookups per address
     yield case
+
+
+@pytest.fixture
+def field_report(world):
+    """The number of a report the grid worker made, for the receipt's row."""
+    categories.load_defaults()
+    incident, _created = intake.report_incident(
+        category="1201", description="路灯不亮", by=world.grid_worker, source="grid_worker",
+        lng=118.5, lat=31.5,
+    )  # fmt: skip
+    yield incident.number
     categories.forget()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_route_answers_each_persona_as_the_matrix_says(world, incident, persona):
+def test_every_route_answers_each_persona_as_the_matrix_says(
+    world, incident, field_report, persona
+):
     wrong = {}
     # Page and API rows each decide their own change requests.
     names = ["change", "other_change", "api_change", "api_other_change"]
@@ -334,6 +358,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, incident, pe
     }
     ids |= events_ids(world)
     ids |= {"case": incident.number, "page_summons": incident.summons_for_page.pk}
+    ids["report"] = field_report
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

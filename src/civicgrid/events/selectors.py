@@ -220,6 +220,20 @@ def categories_for_reporting() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
 
 
+def reports_by(user: Any) -> QuerySet[Incident]:
+    """The user's own reports, newest first, wherever they were made.
+
+    Deliberately not limited to the user's area: anyone may report what they see anywhere, and
+    a report the locator could not place waits at the town centre, outside a grid worker's
+    subtree. Only the reporter's own rows are read, so nobody sees a case they did not report.
+    """
+    return (
+        Incident.all_objects.filter(reporter_id=getattr(user, "pk", None) or 0)
+        .select_related("flow", "category", "region", "responsible_worker")
+        .order_by("-reported_at", "-pk")
+    )
+
+
 def actions_for(incident: Incident, user: Any) -> list[str]:
     """What a page or client may offer this user on this case now (the services decide)."""
     offered = [t.name for t in flows.available_transitions(incident.flow, user)]

@@ -132,3 +132,11 @@ def test_any_description_is_either_taken_or_refused_with_a_code(world, text):
     else:
         assert text.strip() and len(text.strip()) <= 2000
         assert Incident.all_objects.count() == before + 1
+
+
+def test_a_case_number_drawn_twice_is_drawn_again(world, report, monkeypatch):
+    drawn = iter(["261129AAAAAA", "261129AAAAAA", "261129BBBBBB"])
+    monkeypatch.setattr(intake, "new_number", lambda now: next(drawn))
+    first, second = report(), report()
+    assert (first.number, second.number) == ("261129AAAAAA", "261129BBBBBB")
+    assert Incident.all_objects.count() == 2

@@ -29,6 +29,7 @@ from civicgrid.regions.models import Region
 from civicgrid.workflow import services as flows
 
 MAX_PHOTOS = 6
+NUMBER_ATTEMPTS = 3
 # Crockford's base32 without I, L, O, U: easy to read out over the phone.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -187,23 +188,27 @@ def report_incident(
             category=cat.code,
         )
     microgrid = _locate(lng, lat)
-    try:
-        with transaction.atomic():
-            incident = _create(
-                cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
-                address=address, priority=level, microgrid=microgrid,
-                fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
-                reporter_name=reporter_name, reporter_phone=reporter_phone, key=key,
-                digest=digest, attributes=attributes or {}, media_url=media_url,
-                cleaned=cleaned, now=now or timezone.now(),
-            )  # fmt: skip
-    except IntegrityError:
-        # Two submissions with one key raced; the other one won and is the answer.
-        earlier = _replay(key, digest) if key is not None else None
-        if earlier is None:
-            raise
-        return earlier, False
-    return incident, True
+    fields = dict(
+        cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
+        address=address, priority=level, microgrid=microgrid,
+        fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
+        reporter_name=reporter_name, reporter_phone=reporter_phone, key=key, digest=digest,
+        attributes=attributes or {}, media_url=media_url, cleaned=cleaned,
+        now=now or timezone.now(),
+    )  # fmt: skip
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _create(**fields), True
+        except IntegrityError:
+            # Two submissions with one key raced; the other one won and is the answer.
+            earlier = _replay(key, digest) if key is not None else None
+            if earlier is not None:
+                return earlier, False
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+            # Otherwise two cases drew the same random number (about 1 in 10^9): draw again.
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _create(

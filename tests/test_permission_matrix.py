@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
+from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +156,23 @@ MATRIX = {
     ("GET", "/api/v1/people/export?tag=veteran", "api/v1/people/export"): row(
         401, 403, 200, 200, 403, 403, 403, 403, 200
     ),
+    # The notification centre: everyone signed in has their own, and only their own.
+    ("GET", "/notifications/", "notifications/"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/notifications/read/", "notifications/read/"): row(
+        302, 302, 302, 302, 302, 302, 302, 302, 302
+    ),
+    ("GET", "/notifications/{notification}/open/", "notifications/<int:pk>/open/"): row(
+        302, 404, 404, 404, 404, 404, 404, 404, 302
+    ),
+    ("GET", "/api/v1/notifications", "api/v1/notifications"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("GET", "/api/v1/notifications/unread-count", "api/v1/notifications/unread-count"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("POST", "/api/v1/notifications/read", "api/v1/notifications/read"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
         302, 200, 200, 200, 200, 200, 200, 200, 200
@@ -178,6 +196,7 @@ BODIES = {
     },
     ("POST", "/api/v1/people/changes/{api_other_change}/reject"): {"reason": "重复提交"},
     ("POST", "/api/v1/people/import"): ("file", "residents.xlsx"),
+    ("POST", "/api/v1/notifications/read"): {"all": True},
     ("POST", "/api/v1/regions/boundaries"): {
         "type": "FeatureCollection",
         "features": [
@@ -231,6 +250,8 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
     ids = {"resident": world.resident.pk} | {
         name: change.pk for name, change in zip(names, world.changes, strict=True)
     }
+    (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
+    ids["notification"] = note.pk
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

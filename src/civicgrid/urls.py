@@ -15,6 +15,7 @@ urlpatterns = [
     path("regions/", include("civicgrid.regions.urls")),
     path("people/", include("civicgrid.people.urls")),
     path("events/", include("civicgrid.events.urls")),
+    path("notifications/", include("civicgrid.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

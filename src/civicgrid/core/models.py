@@ -1,4 +1,4 @@
-"""The audit log: append-only records of who did what to which object, from where."""
+"""Shared tables: the append-only audit log, and when each periodic job runs next."""
 
 from __future__ import annotations
 
@@ -87,6 +87,8 @@ class PeriodicRun(models.Model):
     last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
     # Which worker enqueued the last run (host and process), for operators.
     last_claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+
+    objects: models.Manager[PeriodicRun] = models.Manager()
 
     class Meta:
         verbose_name = _("periodic job")

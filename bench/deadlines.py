@@ -120,7 +120,10 @@ def _chunks(rows: int, seed: int = 29) -> Iterator[dict[str, Any]]:
             np.where(
                 kind < NEWLY_OVERDUE + DUE_SOON,
                 now_s + 1 + (lag * 0.2 * length).astype(np.int64) // 1,
-                now_s + (0.2 * length).astype(np.int64) + 1 + (lag * 0.79 * length).astype(np.int64),
+                now_s
+                + (0.2 * length).astype(np.int64)
+                + 1
+                + (lag * 0.79 * length).astype(np.int64),
             ),
         )
         started = due - length
@@ -263,6 +266,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--batch", type=int, help="cases per batch (default: the job's own)")
+    parser.add_argument("--load-only", action="store_true", help="load, keep, run nothing")
     args = parser.parse_args()
     import psycopg
 
@@ -273,8 +278,16 @@ def main() -> None:
         _setup_django(f"{PG_URL}/{BENCH_DB}")
         worker_of = _world()
         load_s = _load(args.rows, worker_of)
+        if args.load_only:
+            args.keep = True
+            print(f"loaded in {load_s:.1f} s into {BENCH_DB}")
+            return
         phases: dict[str, float] = {}
         _time_phases(phases)
+        if args.batch:
+            from civicgrid.events.services import deadlines
+
+            deadlines.BATCH = args.batch
         first = _run(NOW, phases)
         after_first = _counts()
         later = _run(NOW + timedelta(minutes=1), phases)

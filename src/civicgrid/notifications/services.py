@@ -52,7 +52,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
             seen.add(user.pk)
             rows.append(
                 Notification(
-                    user=user,
+                    user_id=user.pk,
                     code=message.code,
                     title=message.title[:200],
                     body=message.body,

@@ -17,6 +17,7 @@ from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
 from civicgrid.events import categories
 from civicgrid.events.services import escalation, intake
+from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 from tests.events.conftest import jpeg
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
@@ -218,6 +219,23 @@ MATRIX = {
         302, 403, 404, 404, 200, 404, 403, 403, 404
     ),
     ("GET", "/events/sw.js", "events/sw.js"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # The notification centre: everyone signed in has their own, and only their own.
+    ("GET", "/notifications/", "notifications/"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/notifications/read/", "notifications/read/"): row(
+        302, 302, 302, 302, 302, 302, 302, 302, 302
+    ),
+    ("GET", "/notifications/{notification}/open/", "notifications/<int:pk>/open/"): row(
+        302, 404, 404, 404, 404, 404, 404, 404, 302
+    ),
+    ("GET", "/api/v1/notifications", "api/v1/notifications"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("GET", "/api/v1/notifications/unread-count", "api/v1/notifications/unread-count"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("POST", "/api/v1/notifications/read", "api/v1/notifications/read"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
         302, 200, 200, 200, 200, 200, 200, 200, 200
@@ -256,6 +274,7 @@ BODIES = {
         "form",
         {"number": "{case}", "phone": "13812345678", "satisfaction": "satisfied"},
     ),
+    ("POST", "/api/v1/notifications/read"): {"all": True},
     ("POST", "/api/v1/regions/boundaries"): {
         "type": "FeatureCollection",
         "features": [
@@ -359,6 +378,9 @@ def test_every_route_answers_each_persona_as_the_matrix_says(
     ids |= events_ids(world)
     ids |= {"case": incident.number, "page_summons": incident.summons_for_page.pk}
     ids["report"] = field_report
+    # The notifications the loop sent above are the staff's too: one more, to open.
+    (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
+    ids["notification"] = note.pk
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

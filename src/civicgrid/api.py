@@ -14,6 +14,7 @@ from civicgrid.accounts.api import router as accounts_router
 from civicgrid.core.errors import DomainError
 from civicgrid.events.api import public as events_public_router
 from civicgrid.events.api import router as events_router
+from civicgrid.notifications.api import router as notifications_router
 from civicgrid.people.api import router as people_router
 from civicgrid.regions.api import locate_router
 from civicgrid.regions.api import router as regions_router
@@ -33,6 +34,7 @@ api.add_router("/", locate_router)
 api.add_router("/people", people_router)
 api.add_router("/events", events_router)
 api.add_router("/events", events_public_router)
+api.add_router("/notifications", notifications_router)
 
 
 @api.exception_handler(DomainError)

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "civicgrid.core",
     "civicgrid.regions",
     "civicgrid.accounts",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "civicgrid.notifications.context_processors.unread",
             ],
         },
     },
@@ -224,3 +227,46 @@ if OPEN311_DEFAULT_JURISDICTION and not (
     )
 # Shown to client developers by discovery.json: who runs this endpoint and how to get a key.
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+# --- Background work (Django's task API) and the periodic jobs of `civicgrid worker` ---------
+# database: tasks wait in the database until `civicgrid worker` runs them (the default);
+# immediate: run inside the process that enqueues them (tests, a one-process demo);
+# dummy: kept, never run.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r} is not one of {', '.join(_TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
+# What `civicgrid worker` enqueues, and how often (seconds): name → (task path, interval).
+PERIODIC_TASKS = {
+    "events.deadlines": ("civicgrid.events.tasks.run_deadlines_task", EVENTS_DEADLINE_INTERVAL),
+}
+
+# --- Notifications: in-app always; e-mail, SMS … through senders named here -----------------
+NOTIFICATION_SENDERS = env_list("NOTIFICATION_SENDERS", [])
+# The site's address as people outside it reach it, for links in e-mails and SMS.
+SITE_URL = env_str("SITE_URL", "")
+# A failed delivery is tried again this many times in all, later each time (database backend).
+NOTIFICATION_ATTEMPTS = env_int("NOTIFICATION_ATTEMPTS", 3, minimum=1)
+# SMS costs money and wakes people: only these kinds go by SMS.
+SMS_NOTIFICATION_CODES = env_list(
+    "SMS_NOTIFICATION_CODES", ["events.overdue", "events.whistle", "events.summons_overdue"]
+)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A mail server that does not answer must not hold a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civicgrid@localhost")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")

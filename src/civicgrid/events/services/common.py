@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -95,21 +96,40 @@ def text(value: str | None, *, field: str, max_length: int, required: bool = Tru
     return value
 
 
+# Who works at a desk, by the length of its code: community staff, town or county operators.
+_DESK_ROLES = {12: Role.COMMUNITY_STAFF, 9: Role.TOWN_OPERATOR, 6: Role.COUNTY_OPERATOR}
+
+
 def desk_staff(desk_code: str) -> list[Any]:
     """The people working at a desk: community staff or the town/county operators there."""
-    roles = {
-        12: [Role.COMMUNITY_STAFF],
-        9: [Role.TOWN_OPERATOR],
-        6: [Role.COUNTY_OPERATOR],
-    }.get(len(desk_code), [Role.COUNTY_OPERATOR])
-    return list(User.objects.filter(region_id=desk_code, role__in=roles, is_active=True))
+    role = _DESK_ROLES.get(len(desk_code), Role.COUNTY_OPERATOR)
+    return list(User.objects.filter(region_id=desk_code, role=role, is_active=True))
 
 
-def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
-    notifications.notify(
+def desk_staff_many(desk_codes: Iterable[str]) -> dict[str, list[Any]]:
+    """`desk_staff` for many desks in one query (the deadline job's batches)."""
+    codes = set(desk_codes)
+    staff: dict[str, list[Any]] = {code: [] for code in codes}
+    found = User.objects.filter(region_id__in=codes, role__in=set(_DESK_ROLES.values()))
+    for user in found.filter(is_active=True):
+        code = user.region_id or ""
+        if _DESK_ROLES.get(len(code), Role.COUNTY_OPERATOR) == user.role:
+            staff[code].append(user)
+    return staff
+
+
+def message(
+    users: list[Any], incident: Incident, code: str, title: str, body: str = ""
+) -> notifications.Message:
+    """What `tell` says, for `notifications.notify_many` (many cases in one INSERT)."""
+    return notifications.Message(
         users=users,
         code=code,
         title=f"{incident.number} {title}",
         body=body,
         link=f"/events/{incident.number}/",
     )
+
+
+def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
+    notifications.notify_many([message(users, incident, code, title, body)])

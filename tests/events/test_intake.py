@@ -127,10 +127,11 @@ def test_any_description_is_either_taken_or_refused_with_a_code(world, text):
             lng=IN_A1[0], lat=IN_A1[1],
         )  # fmt: skip
     except DomainError as exc:
-        assert exc.code in {"events.missing_field", "events.too_long"}
+        assert exc.code in {"events.missing_field", "events.too_long", "events.bad_characters"}
         assert Incident.all_objects.count() == before
     else:
         assert text.strip() and len(text.strip()) <= 2000
+        assert not any(ord(c) < 32 and c not in "\n\r\t" for c in text.strip())
         assert Incident.all_objects.count() == before + 1
 
 

@@ -80,8 +80,18 @@ def announce(incident: Incident, action: str, at: datetime | None = None) -> Non
     )
 
 
+_CONTROL = frozenset(chr(c) for c in (*range(0, 32), 127)) - {"\n", "\r", "\t"}
+
+
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
+    if any(ch in _CONTROL for ch in value):
+        # NUL and other control characters are never typed; PostgreSQL refuses NUL outright.
+        raise DomainError(
+            "events.bad_characters",
+            _("%(field)s holds characters that cannot be stored.") % {"field": field},
+            field=field,
+        )
     if required and not value:
         raise DomainError(
             "events.missing_field", _("%(field)s is required.") % {"field": field}, field=field

@@ -19,6 +19,7 @@ from civicgrid.core.actor import current_actor
 from civicgrid.core.errors import Conflict, DomainError, NotFound
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
+from civicgrid.core.text import refuse_control_characters
 from civicgrid.regions.models import Region
 from civicgrid.workflow import definitions
 from civicgrid.workflow.deadlines import add_working_hours
@@ -91,6 +92,7 @@ def _not_terminal(workflow: Workflow, flow: Flow) -> None:
 
 def _required_text(value: str, code: str, message: str | Promise) -> str:
     value = (value or "").strip()
+    refuse_control_characters(value, code="workflow.bad_characters", field=_("text"))
     if not value:
         raise DomainError(code, message)
     return value

@@ -13,6 +13,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError, Forbidden
 from civicgrid.core.scoping import is_within
+from civicgrid.core.text import refuse_control_characters
 from civicgrid.events import signals
 from civicgrid.events.models import Incident
 from civicgrid.notifications import services as notifications
@@ -80,18 +81,9 @@ def announce(incident: Incident, action: str, at: datetime | None = None) -> Non
     )
 
 
-_CONTROL = frozenset(chr(c) for c in (*range(0, 32), 127)) - {"\n", "\r", "\t"}
-
-
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
-    if any(ch in _CONTROL for ch in value):
-        # NUL and other control characters are never typed; PostgreSQL refuses NUL outright.
-        raise DomainError(
-            "events.bad_characters",
-            _("%(field)s holds characters that cannot be stored.") % {"field": field},
-            field=field,
-        )
+    refuse_control_characters(value, code="events.bad_characters", field=field)
     if required and not value:
         raise DomainError(
             "events.missing_field", _("%(field)s is required.") % {"field": field}, field=field

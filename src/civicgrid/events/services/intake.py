@@ -161,6 +161,7 @@ def report_incident(
     address = text(address, field="address", max_length=200, required=False)
     if priority is not None and priority not in Priority.values:
         raise DomainError("events.bad_priority", _("Priority must be 0, 1 or 2."))
+    reporter_name = text(reporter_name, field="name", max_length=50, required=False)
     reporter_phone = parse_phone(reporter_phone) if (reporter_phone or "").strip() else ""
     media_url = text(media_url, field="media_url", max_length=500, required=False)
     # A reporter may raise the priority (an emergency) but never lower the category's.

@@ -1,0 +1,370 @@
+"""Keeping the rollups current: one difference per change of a case, and a rebuild from history."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as dtime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.command.facts import (
+    COUNTERS,
+    CREATED,
+    ENTRY_FIELDS,
+    TZ,
+    Case,
+    Entry,
+    Facts,
+    difference,
+    entry_of,
+    facts,
+)
+from civicgrid.command.models import Rollup
+from civicgrid.core.errors import DomainError
+from civicgrid.events.models import Incident
+from civicgrid.regions.levels import level_of_code
+from civicgrid.regions.models import Region
+from civicgrid.workflow.models import TimelineEntry
+
+GRAINS = (6, 9, 12)
+# Which grains each cube is kept at: grid workers work in one community, so one grain does.
+CUBES: dict[str, tuple[int, ...]] = {"a": GRAINS, "c": GRAINS, "o": GRAINS, "w": (12,)}
+KEY_COLUMNS = ("cube", "grain", "span", "area", "day", "category", "org", "worker")
+# (cube, grain, span, area, day, category, org, worker)
+RowKey = tuple[str, int, str, str, date, str, int, int]
+Rows = dict[RowKey, list[int]]
+
+# Actions of events.signals.case_changed that cannot change any number.
+NOT_COUNTED = frozenset({"supervise"})
+# Rows per upsert statement (SQLite allows 32,766 parameters; a row takes 29).
+UPSERT_ROWS = 500
+
+
+def pad(code: str, grain: int) -> str:
+    """The area of a grain: the code cut to its length, or padded with zeros (a case placed
+    only at its town, 320113002, counts at the community grain as 320113002000)."""
+    return (code + "0" * grain)[:grain]
+
+
+def code_range(prefix: str, length: int) -> tuple[str, str]:
+    """Bounds of the codes of one length under a prefix. Equal-length digit strings sort the
+    same in every collation, so this range uses the index where LIKE 'prefix%' may not."""
+    return pad(prefix, length), (prefix + "9" * length)[:length]
+
+
+def prefix_range(prefix: str, longest: int = 18) -> tuple[str, str]:
+    """Bounds of the codes of any length (up to `longest`) that start with a prefix: the prefix
+    itself sorts first, and no digit string under it sorts after prefix + 999…."""
+    return prefix, prefix + "9" * (longest - len(prefix))
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def expand(delta: Facts, grains: Iterable[int] = GRAINS) -> Rows:
+    """The rollup rows a set of facts adds to: every cube, grain and span."""
+    wanted = set(grains)
+    rows: Rows = {}
+
+    def add(key: RowKey, counts: list[int]) -> None:
+        row = rows.get(key)
+        if row is None:
+            rows[key] = list(counts)
+        else:
+            for i, v in enumerate(counts):
+                row[i] += v
+
+    for (day, region, category, org, worker), counts in delta.items():
+        for span, when in (("d", day), ("m", month_of(day))):
+            for grain in GRAINS:
+                if grain not in wanted:
+                    continue
+                area = pad(region, grain)
+                add(("a", grain, span, area, when, "", 0, 0), counts)
+                add(("c", grain, span, area, when, category, 0, 0), counts)
+                add(("o", grain, span, area, when, "", org, 0), counts)
+            if worker and 12 in wanted:
+                add(("w", 12, span, pad(region, 12), when, "", 0, worker), counts)
+    return rows
+
+
+def _upsert_sql(n_rows: int) -> str:
+    q = connection.ops.quote_name
+    table = q(Rollup._meta.db_table)
+    columns = [*KEY_COLUMNS, *COUNTERS]
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in COUNTERS)
+    # Only our own table and column names go into the text; every value is a parameter.
+    conflict = f"ON CONFLICT ({', '.join(q(c) for c in KEY_COLUMNS)}) DO UPDATE SET {updates}"
+    insert = f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
+    return insert + f"VALUES {', '.join([one] * n_rows)} " + conflict
+
+
+def add_rows(rows: Rows) -> None:
+    """Add the rows' counts to the table in one statement (INSERT … ON CONFLICT DO UPDATE).
+
+    Rows go in key order, so two changes touching the same rows lock them in the same order.
+    Rows a correction left at zero (a merge, a relocation) are removed.
+    """
+    if not rows:
+        return
+    ordered = sorted(rows.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), UPSERT_ROWS):
+            part = ordered[start : start + UPSERT_ROWS]
+            params: list[Any] = []
+            for key, counts in part:
+                params.extend(key)
+                params.extend(counts)
+            cursor.execute(_upsert_sql(len(part)), params)
+    if any(v < 0 for _key, counts in ordered for v in counts):
+        zero = Q(**{c: 0 for c in COUNTERS})
+        touched = Q()
+        for key, _counts in ordered:
+            touched |= Q(**dict(zip(KEY_COLUMNS, key, strict=True)))
+        Rollup.objects.filter(zero & touched).delete()
+
+
+# --- the live path -----------------------------------------------------------------------------
+
+
+def case_of(incident: Incident, region: str | None = None) -> Case:
+    return Case(
+        region=region or incident.region_id,
+        category=incident.category_id,
+        reporter_id=incident.reporter_id,
+        reported_at=incident.reported_at,
+    )
+
+
+def _entries(flow_id: int) -> list[Entry]:
+    rows = TimelineEntry.objects.filter(flow_id=flow_id).order_by("id").values(*ENTRY_FIELDS)
+    return [entry_of(row) for row in rows]
+
+
+def _primary(entries: list[Entry], action: str) -> Entry | None:
+    """The entry the announced change wrote (the latest of its kind)."""
+    for entry in reversed(entries):
+        if action == "reported" and entry.kind == CREATED:
+            return entry
+        if entry.transition == action and entry.kind in ("transition", "event"):
+            return entry
+    return None
+
+
+def change_of(incident: Incident, action: str) -> Facts:
+    """What one announced change adds to the numbers: the case's facts now, less its facts
+    just before the change (the entries before the change's own, at its place before)."""
+    entries = _entries(incident.flow_id)
+    now = facts(case_of(incident), entries)
+    primary = _primary(entries, action)
+    if primary is None or primary.kind == CREATED:
+        return now if action == "reported" else {}
+    region = incident.region_id
+    if action == "relocate":
+        region = str(primary.data.get("from") or region)
+    before = facts(case_of(incident, region), [e for e in entries if e.id < primary.id])
+    return difference(now, before)
+
+
+def on_case_changed(sender: Any, incident: Incident, action: str, **kwargs: Any) -> None:
+    """events.signals.case_changed: inside the change's transaction, so both commit together."""
+    if action in NOT_COUNTED:
+        return
+    add_rows(expand(change_of(incident, action)))
+
+
+# --- rebuilding from history -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    cases: int
+    rows: int
+    seconds: float
+
+
+def _check_area(area: str | None) -> str:
+    if not area:
+        return ""
+    if level_of_code(area) is None or len(area) > 12:
+        raise DomainError(
+            "command.bad_area",
+            _("Rebuild an area down to a community: a code of 2 to 12 digits."),
+        )
+    if not Region.all_objects.filter(code=area).exists():
+        raise DomainError(
+            "command.unknown_area", _("There is no area %(code)s.") % {"code": area}, status=404
+        )
+    return area
+
+
+def _chunks(area: str) -> list[str]:
+    """Areas processed one at a time: towns (or the area itself below a town), plus codes of
+    cases placed only at a county or above (kept exact, not as prefixes)."""
+    if len(area) >= 9:
+        return [area]
+    incidents = Incident.all_objects.all()
+    if area:
+        low, high = prefix_range(area)
+        incidents = incidents.filter(region_id__gte=low, region_id__lte=high)
+    # One pass over the region column; towns sort together, so counties come out in order.
+    codes = {
+        code[:9] for code in incidents.order_by().values_list("region_id", flat=True).distinct()
+    }
+    return sorted(codes)
+
+
+def _cases_in(chunk: str, since: date | None) -> Iterator[dict[str, Any]]:
+    qs = Incident.all_objects.all()
+    if len(chunk) < 9:
+        qs = qs.filter(region_id=chunk)
+    else:
+        low, high = prefix_range(chunk)
+        qs = qs.filter(region_id__gte=low, region_id__lte=high)
+    if since is not None:
+        start = datetime.combine(since, dtime.min, tzinfo=TZ)
+        qs = qs.filter(
+            Q(reported_at__gte=start)
+            | Q(closed_at__isnull=True)
+            | Q(closed_at__gte=start)
+            | Q(evaluated_at__gte=start)
+        )
+    fields = ("flow_id", "region_id", "category_id", "reporter_id", "reported_at")
+    return qs.order_by("flow_id").values(*fields).iterator(chunk_size=5000)
+
+
+def _facts_of(cases: list[dict[str, Any]], since: date | None) -> Facts:
+    flow_ids = [c["flow_id"] for c in cases]
+    by_flow: dict[int, list[Entry]] = {fid: [] for fid in flow_ids}
+    rows = TimelineEntry.objects.filter(flow_id__in=flow_ids).values("flow_id", *ENTRY_FIELDS)
+    for row in rows.iterator(chunk_size=10000):
+        by_flow[row["flow_id"]].append(entry_of(row))
+    out: Facts = {}
+    for c in cases:
+        case = Case(c["region_id"], c["category_id"], c["reporter_id"], c["reported_at"])
+        for key, counts in facts(case, by_flow[c["flow_id"]]).items():
+            if since is not None and key[0] < since:
+                continue
+            row = out.get(key)
+            if row is None:
+                out[key] = counts
+            else:
+                for i, v in enumerate(counts):
+                    row[i] += v
+    return out
+
+
+def _batches(items: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert(rows: Mapping[RowKey, list[int]]) -> int:
+    objs = (
+        Rollup(
+            **dict(zip(KEY_COLUMNS, key, strict=True)), **dict(zip(COUNTERS, counts, strict=True))
+        )
+        for key, counts in rows.items()
+        if any(counts)
+    )
+    created = 0
+    batch: list[Rollup] = []
+    for obj in objs:
+        batch.append(obj)
+        if len(batch) >= 5000:
+            Rollup.objects.bulk_create(batch)
+            created += len(batch)
+            batch = []
+    if batch:
+        Rollup.objects.bulk_create(batch)
+        created += len(batch)
+    return created
+
+
+def _delete(grains: Iterable[int], area: str, since: date | None) -> None:
+    for grain in grains:
+        qs = Rollup.objects.filter(grain=grain)
+        if area:
+            low, high = code_range(area, grain)
+            qs = qs.filter(area__gte=low, area__lte=high)
+        if since is not None:
+            qs = qs.filter(day__gte=since)
+        qs.delete()
+
+
+def _derive(grain: int, finer: int, ancestor: str, since: date | None) -> int:
+    """Rows of a coarser grain for one area, summed from the finer grain's rows."""
+    _delete_exact = Rollup.objects.filter(grain=grain, area=ancestor)
+    if since is not None:
+        _delete_exact = _delete_exact.filter(day__gte=since)
+    _delete_exact.delete()
+    low, high = code_range(ancestor, finer)
+    source = Rollup.objects.filter(
+        grain=finer, cube__in=[c for c, grains in CUBES.items() if grain in grains]
+    ).filter(area__gte=low, area__lte=high)
+    if since is not None:
+        source = source.filter(day__gte=since)
+    sums = source.values("cube", "span", "day", "category", "org", "worker").annotate(
+        **{f"sum_{c}": Sum(c) for c in COUNTERS}
+    )
+    rows: Rows = {
+        (s["cube"], grain, s["span"], ancestor, s["day"], s["category"], s["org"], s["worker"]): [
+            int(s[f"sum_{c}"] or 0) for c in COUNTERS
+        ]
+        for s in sums
+    }
+    return _insert(rows)
+
+
+@transaction.atomic
+def rebuild(*, area: str | None = None, since: date | None = None) -> RebuildResult:
+    """Recompute the rollups of an area (all areas without one) from the incidents and their
+    timelines, for days from `since` on (from the first of its month, as month rows are whole)."""
+    started = time.perf_counter()
+    area = _check_area(area)
+    since = month_of(since) if since is not None else None
+    direct = tuple(g for g in GRAINS if g >= len(area))
+    _delete(direct, area, since)
+    cases = written = 0
+    county_rows: Rows = {}
+    county = None
+    for chunk in _chunks(area):
+        if chunk[:6] != county:
+            # County rows gather several chunks; added (not inserted) in case a code placed
+            # above the county pads into the same row as another chunk's.
+            add_rows(county_rows)
+            written += len(county_rows)
+            county_rows, county = {}, chunk[:6]
+        town_rows: Rows = {}
+        for batch in _batches(_cases_in(chunk, since), 20_000):
+            cases += len(batch)
+            for key, counts in expand(_facts_of(batch, since), direct).items():
+                target = county_rows if key[1] == 6 else town_rows
+                row = target.get(key)
+                if row is None:
+                    target[key] = counts
+                else:
+                    for i, v in enumerate(counts):
+                        row[i] += v
+        written += _insert(town_rows)
+    add_rows(county_rows)
+    written += len(county_rows)
+    # Grains coarser than the area: re-summed from the grain below, for the area's ancestors.
+    for grain in sorted((g for g in GRAINS if g < len(area)), reverse=True):
+        finer = min(g for g in GRAINS if g > grain)
+        written += _derive(grain, finer, area[:grain], since)
+    return RebuildResult(cases=cases, rows=written, seconds=time.perf_counter() - started)

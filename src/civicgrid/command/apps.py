@@ -10,7 +10,7 @@ class CommandConfig(AppConfig):
     verbose_name = _("command centre")
 
     def ready(self) -> None:
-        from civicgrid.command import rollups
+        from civicgrid.command import checks, rollups  # noqa: F401 - checks register themselves
         from civicgrid.events.signals import case_changed
 
         # Keeps the rollups current inside each change's transaction.

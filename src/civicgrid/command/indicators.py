@@ -126,6 +126,13 @@ def next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def in_scope(user_or_root: Any, code: str | None) -> None:
+    """404 for an area outside the caller's, before anything else is said about it."""
+    code = (code or "").strip()
+    if code and not code.startswith(root_code(user_or_root)):
+        raise NotFound("command.not_found", _("There is no such area in yours."))
+
+
 def area_for(user_or_root: Any, code: str | None = None) -> Region:
     """The area to count: the user's own, or one inside it. Outside it, or unknown → 404 (the
     same answer, so nobody learns what lies beyond their area); finer than a community → 400."""

@@ -1,0 +1,96 @@
+"""Where each number leads: the events case list filtered to the cases behind it."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from urllib.parse import urlencode
+
+from civicgrid.command.facts import TZ
+from civicgrid.command.indicators import Period
+
+CASE_PAGE = "/events/"
+CASE_API = "/api/v1/events/incidents"
+
+# The timeline step behind each number (events.selectors.filter_incidents(step=…)): the list
+# holds the cases that took that step in the period; rates lead to all they were taken of.
+STEP_OF: dict[str, str] = {
+    "reports": "",
+    "registered": "register",
+    "rejected": "reject",
+    "merged": "merge",
+    "escalated": "escalate",
+    "dispatched": "dispatch",
+    "dispatched_on_time": "dispatch",
+    "dispatch_rate": "dispatch",
+    "returned": "return",
+    "handled": "finish",
+    "handled_on_time": "finish",
+    "handle_rate": "finish",
+    "avg_handle_hours": "finish",
+    "reworked": "rework",
+    "rework_rate": "rework",
+    "closed": "close",
+    "closed_on_time": "close",
+    "close_rate": "close",
+    "avg_close_hours": "close",
+    "closed_community": "close",
+    "closed_town": "close",
+    "closed_county": "close",
+    "evaluated": "evaluate",
+    "satisfied": "evaluate",
+    "basic": "evaluate",
+    "unsatisfied": "evaluate",
+    "satisfaction_rate": "evaluate",
+}
+
+
+def _moment(day: object, api: bool) -> str:
+    if not api:
+        return str(day)  # the page's form takes dates
+    return datetime.combine(day, time.min, tzinfo=TZ).isoformat()  # type: ignore[arg-type]
+
+
+def cases_url(
+    metric: str,
+    area: str,
+    p: Period,
+    *,
+    category: str = "",
+    department: int | None = None,
+    api: bool = False,
+) -> str | None:
+    """The case list behind one number, or None for a number no list can show (late stages)."""
+    if metric not in STEP_OF:
+        return None
+    params: dict[str, str] = {"area": area}
+    if category:
+        params["category"] = category
+    if department is not None:
+        params["department"] = str(department)
+    if STEP_OF[metric]:
+        params["step"] = STEP_OF[metric]
+    params["since"] = _moment(p.start, api)
+    params["until"] = _moment(p.end, api)
+    return f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"
+
+
+def overdue_url(area: str, *, api: bool = False) -> str:
+    params = {"area": area, "state": "open", "overdue": "true" if api else "yes"}
+    return f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"
+
+
+def all_cases(
+    area: str,
+    p: Period,
+    *,
+    category: str = "",
+    department: int | None = None,
+    api: bool = False,
+) -> dict[str, str]:
+    """Every number's case list, by the number's name."""
+    out = {}
+    for metric in STEP_OF:
+        url = cases_url(metric, area, p, category=category, department=department, api=api)
+        if url is not None:
+            out[metric] = url
+    return out

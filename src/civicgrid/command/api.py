@@ -196,10 +196,20 @@ def departments(request: HttpRequest, params: Query[WeightedIn]) -> Any:
     return departments_of(area, p, indicators.parse_weights(params.weights))
 
 
-@router.get("/numbers/workers", response=list[WorkerRow], summary="Grid workers")
-def workers(request: HttpRequest, params: Query[PeriodIn]) -> Any:
+class WorkersIn(PeriodIn):
+    limit: int = Field(100, ge=1, le=5000)
+    offset: int = Field(0, ge=0)
+
+
+class WorkersOut(Schema):
+    total: int
+    rows: list[WorkerRow]
+
+
+@router.get("/numbers/workers", response=WorkersOut, summary="Grid workers, most reports first")
+def workers(request: HttpRequest, params: Query[WorkersIn]) -> Any:
     area, p = _scope(request, params)
-    return indicators.workers(area, p.start, p.end)
+    return indicators.workers(area, p.start, p.end, limit=params.limit, offset=params.offset)
 
 
 class CategoriesIn(PeriodIn):

@@ -70,7 +70,7 @@ def _rows(table: str, area: str, p: Period) -> tuple[list[Any], list[list[Any]]]
     if table == "workers":
         return [_("Grid worker"), _("Area")], [
             [r["name"], r["area"], r["indicators"], None]
-            for r in indicators.workers(area, start, end)
+            for r in indicators.workers(area, start, end)["rows"]
         ]
     if table == "categories":
         return [_("Category"), _("Code")], [

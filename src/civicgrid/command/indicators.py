@@ -464,21 +464,33 @@ def departments(
     return rows
 
 
-def workers(region_code: str, start: date | str, end: date | str) -> list[dict[str, Any]]:
-    """Grid workers: what they reported, and the orders sent to them (most reports first)."""
+def workers(
+    region_code: str,
+    start: date | str,
+    end: date | str,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Grid workers: what they reported, and the orders sent to them; most reports first.
+    `total` counts them all, `rows` holds those from `offset` on (at most `limit`)."""
     p = period(start, end)
-    got = {
-        key[0]: counts
-        for key, counts in sums("w", region_code, p, by=("worker",), grain=12).items()
-    }
+    got = sorted(
+        (
+            (key[0], counts)
+            for key, counts in sums("w", region_code, p, by=("worker",), grain=12).items()
+        ),
+        key=lambda item: (-item[1]["reports"], -item[1]["handled"], item[0]),
+    )
+    shown = got[offset : None if limit is None else offset + limit]
     people = {
         u.pk: u
-        for u in User.objects.filter(pk__in=list(got)).only(
+        for u in User.objects.filter(pk__in=[pk for pk, _c in shown]).only(
             "pk", "username", "first_name", "last_name", "region_id"
         )
     }
     rows = []
-    for pk, counts in got.items():
+    for pk, counts in shown:
         user = people.get(pk)
         rows.append(
             {
@@ -488,8 +500,7 @@ def workers(region_code: str, start: date | str, end: date | str) -> list[dict[s
                 "indicators": indicators(counts),
             }
         )
-    rows.sort(key=lambda r: (-r["indicators"]["reports"], -r["indicators"]["handled"], r["id"]))
-    return rows
+    return {"total": len(got), "rows": rows}
 
 
 def categories(

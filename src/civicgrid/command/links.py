@@ -79,6 +79,23 @@ def overdue_url(area: str, *, api: bool = False) -> str:
     return f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"
 
 
+# The counts a row links from; a rate leads to the cases of its denominator (dispatch_rate →
+# dispatched), an average to the cases it averages over (avg_close_hours → closed).
+LINKED = (
+    "reports",
+    "registered",
+    "rejected",
+    "merged",
+    "escalated",
+    "dispatched",
+    "returned",
+    "handled",
+    "reworked",
+    "closed",
+    "evaluated",
+)
+
+
 def all_cases(
     area: str,
     p: Period,
@@ -87,10 +104,13 @@ def all_cases(
     department: int | None = None,
     api: bool = False,
 ) -> dict[str, str]:
-    """Every number's case list, by the number's name."""
-    out = {}
-    for metric in STEP_OF:
-        url = cases_url(metric, area, p, category=category, department=department, api=api)
-        if url is not None:
-            out[metric] = url
-    return out
+    """The case list behind each count of a row (one query string, a step per count)."""
+    params: dict[str, str] = {"area": area}
+    if category:
+        params["category"] = category
+    if department is not None:
+        params["department"] = str(department)
+    params["since"] = _moment(p.start, api)
+    params["until"] = _moment(p.end, api)
+    base = f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"
+    return {m: f"{base}&step={STEP_OF[m]}" if STEP_OF[m] else base for m in LINKED}

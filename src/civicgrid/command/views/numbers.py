@@ -93,7 +93,7 @@ def numbers(request: HttpRequest) -> HttpResponse:
     got = indicators.summary(area, p.start, p.end)
     categories = indicators.categories(area, p.start, p.end)
     trend = indicators.trend(area, p.start, p.end)
-    workers = indicators.workers(area, p.start, p.end)
+    workers = indicators.workers(area, p.start, p.end, limit=WORKERS_SHOWN)
     context.update(
         period=p,
         start=p.start.isoformat(),
@@ -106,8 +106,8 @@ def numbers(request: HttpRequest) -> HttpResponse:
             indicators.departments(area, p.start, p.end), p, departments=True, area=area
         ),
         categories=_with_links(categories, p, area=area),
-        workers=workers[:WORKERS_SHOWN],
-        workers_total=len(workers),
+        workers=workers["rows"],
+        workers_total=workers["total"],
         trend_chart={
             "step": trend["step"],
             "periods": [point["period"] for point in trend["points"]],

@@ -16,6 +16,7 @@ from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
 from tests.conftest import client_for
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
+from tests.matrix_numbers import numbers_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +198,7 @@ BODIES = {
 }
 
 MATRIX.update(events_matrix())
+MATRIX.update(numbers_matrix())
 BODIES.update(EVENTS_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.

@@ -371,9 +371,9 @@ def phase_load(cases: int) -> dict[str, Any]:
                 Category.objects.filter(parent__isnull=False).values_list("code", flat=True)
             ),
             "workers": dict(
-                User.objects.filter(region__code__startswith=COUNTY, role="grid_worker").values_list(
-                    "region_id", "pk"
-                )
+                User.objects.filter(
+                    region__code__startswith=COUNTY, role="grid_worker"
+                ).values_list("region_id", "pk")
             ),
             "orgs": list(
                 Organisation.all_objects.filter(region_id=COUNTY).values_list("pk", flat=True)

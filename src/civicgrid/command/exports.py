@@ -215,7 +215,7 @@ def monthly_report(*, area: str, p: Period, by: Any, top: int = 10) -> bytes:
             for c in cats
         ],
     )
-    weights = ", ".join(f"{_label_of_weight(k)} {v}" for k, v in got["weights"].items())
+    weights = ", ".join(f"{weight_label(k)} {v}" for k, v in got["weights"].items())
     doc.add_paragraph(
         _("Weights of the composite score: %(weights)s. Made by %(who)s on %(when)s.")
         % {
@@ -248,5 +248,5 @@ _WEIGHT_LABELS: dict[str, Callable[[], str]] = {
 }
 
 
-def _label_of_weight(key: str) -> str:
+def weight_label(key: str) -> str:
     return _WEIGHT_LABELS.get(key, lambda: key)()

@@ -411,7 +411,7 @@ def areas(
     got = _by_child(region_code, p, grain, length)
     children = {
         r.code: r.name
-        for r in Region.all_objects.filter(parent_id=region_code).only("code", "name")
+        for r in Region.all_objects.filter(parent__code=region_code).only("code", "name")
     }
     rows = []
     for code in sorted(children.keys() | got.keys()):
@@ -517,7 +517,7 @@ def categories(
         for name, value in counts.items():
             into[name] += value
     names = dict(Category.objects.filter(code__in=list(got)).values_list("code", "name"))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"code": code, "name": names.get(code, code), "indicators": indicators(counts)}
         for code, counts in got.items()
     ]

@@ -63,6 +63,8 @@ class Rollup(models.Model):
     satisfied = _counter("satisfied")
     basic = _counter("basic")
 
+    objects: models.Manager[Rollup] = models.Manager()
+
     class Meta:
         verbose_name = _("rollup")
         verbose_name_plural = _("rollups")
@@ -112,12 +114,15 @@ class ScoreWeights(models.Model):
     satisfaction_rate = models.PositiveSmallIntegerField(_("satisfaction"), default=20)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects: models.Manager[ScoreWeights] = models.Manager()
+
     class Meta:
         verbose_name = _("assessment weights")
         verbose_name_plural = _("assessment weights")
 
     def __str__(self) -> str:
-        return f"{self.region_id}: " + ", ".join(f"{getattr(self, f)}" for f in WEIGHTED)
+        code = getattr(self, "region_id", "")  # the FK column holds the code (to_field)
+        return f"{code}: " + ", ".join(f"{getattr(self, f)}" for f in WEIGHTED)
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in WEIGHTED}

@@ -220,7 +220,8 @@ def _chunks(area: str) -> list[str]:
         incidents = incidents.filter(region_id__gte=low, region_id__lte=high)
     # One pass over the region column; towns sort together, so counties come out in order.
     codes = {
-        code[:9] for code in incidents.order_by().values_list("region_id", flat=True).distinct()
+        str(code)[:9]
+        for code in incidents.order_by().values_list("region_id", flat=True).distinct()
     }
     return sorted(codes)
 
@@ -246,7 +247,7 @@ def _cases_in(chunk: str, since: date | None) -> dict[int, Case]:
     rows = qs.values_list("flow_id", "region_id", "category_id", "reporter_id", "reported_at")
     # No grain is finer than the community: facts of one community add up in the same rows.
     return {
-        flow: Case(pad(region, 12), category, reporter, reported)
+        flow: Case(pad(str(region), 12), str(category), reporter, reported)
         for flow, region, category, reporter, reported in rows.iterator(chunk_size=20_000)
     }
 

@@ -120,6 +120,7 @@ def numbers(request: HttpRequest) -> HttpResponse:
             for c in categories
         ],
         month=(p.start.strftime("%Y-%m")),
+        weights=[(exports.weight_label(k), v) for k, v in got["weights"].items()],
         tables=exports.TABLES,
     )
     return render(request, "command/numbers/page.html", context)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civicgrid.accounts.roles import Cap
 from civicgrid.command import exports, indicators, links
@@ -49,8 +50,6 @@ def _period(request: HttpRequest) -> Period:
 
 
 def _shortcuts() -> list[tuple[str, Period]]:
-    from django.utils.translation import gettext as _
-
     today = _today()
     this_month = _this_month()
     last_month = Period(indicators.month_of(this_month.start - timedelta(days=1)), this_month.start)

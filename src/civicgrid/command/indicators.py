@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.command.facts import COUNTERS
 from civicgrid.command.models import WEIGHTED, Rollup, ScoreWeights
-from civicgrid.command.rollups import GRAINS, code_range, month_of, prefix_range
+from civicgrid.command.rollups import GRAINS, code_range, month_of, pad, prefix_range
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.scoping import root_code
 from civicgrid.events import loop
 from civicgrid.events.models import Category
-from civicgrid.regions.levels import level_of_code
+from civicgrid.regions.levels import Level, level_of_code
 from civicgrid.regions.models import Region
 from civicgrid.workflow.models import Flow
 
@@ -234,19 +234,49 @@ def child_length(area: str) -> int | None:
 
 
 def _when(p: Period) -> Q:
-    """Whole months from the month rows, the days around them from the day rows."""
+    """Whole months from the month rows, the days around them from the day rows (an empty
+    stretch is left out: the planner would still walk the index for it)."""
     m0 = p.start if p.start.day == 1 else next_month(p.start)
     m1 = month_of(p.end)
     if m0 >= m1:
         return Q(span="d", day__gte=p.start, day__lt=p.end)
-    months = Q(span="m", day__gte=m0, day__lt=m1)
-    days = Q(span="d") & (Q(day__gte=p.start, day__lt=m0) | Q(day__gte=m1, day__lt=p.end))
-    return months | days
+    parts = [Q(span="m", day__gte=m0, day__lt=m1)]
+    if p.start < m0:
+        parts.append(Q(span="d", day__gte=p.start, day__lt=m0))
+    if m1 < p.end:
+        parts.append(Q(span="d", day__gte=m1, day__lt=p.end))
+    found = parts[0]
+    for part in parts[1:]:
+        found |= part
+    return found
+
+
+# Above this many areas of a grain, a query reads the code range instead of the list.
+MAX_LISTED_AREAS = 3000
+GRAIN_LEVEL = {6: Level.COUNTY, 9: Level.TOWN, 12: Level.COMMUNITY}
+
+
+def _areas_at(area: str, grain: int) -> list[str]:
+    """The codes the rollups may hold at a grain under an area: its nodes of that level, and
+    the nodes above it padded with zeros (cases placed only at a town or county)."""
+    low, high = prefix_range(area)
+    codes = Region.all_objects.filter(
+        code__gte=low, code__lte=high, level__lte=GRAIN_LEVEL[grain]
+    ).values_list("code", flat=True)
+    return sorted({pad(str(code), grain) for code in codes} | {pad(area, grain)})
 
 
 def _rows(cube: str, area: str, grain: int, p: Period | None) -> Any:
-    low, high = code_range(area, grain)
-    qs = Rollup.objects.filter(cube=cube, grain=grain, area__gte=low, area__lte=high)
+    """The rows of one cube and grain under an area. The index leads with the area, then the
+    day: an exact list of areas lets each area's days be sought (a range of areas walks every
+    day of every area in it)."""
+    qs = Rollup.objects.filter(cube=cube, grain=grain)
+    listed = _areas_at(area, grain) if grain > len(area) else [pad(area, grain)]
+    if len(listed) <= MAX_LISTED_AREAS:
+        qs = qs.filter(area__in=listed)
+    else:
+        low, high = code_range(area, grain)
+        qs = qs.filter(area__gte=low, area__lte=high)
     return qs.filter(_when(p)) if p is not None else qs
 
 

@@ -240,7 +240,7 @@ def trend(request: HttpRequest, params: Query[TrendIn]) -> Any:
 )
 def assessment(request: HttpRequest, params: Query[WeightedIn]) -> Any:
     area, p = _scope(request, params)
-    weights = indicators.parse_weights(params.weights)
+    weights = indicators.parse_weights(params.weights) or indicators.weights_for(area)
     return {
         "summary": summary_of(area, p, weights),
         "areas": areas_of(area, p, weights),

@@ -89,7 +89,9 @@ def numbers(request: HttpRequest) -> HttpResponse:
             error=exc, start=request.GET.get("start", ""), end=request.GET.get("end", "")
         )
         return render(request, "command/numbers/page.html", context, status=exc.status)
-    got = indicators.summary(area, p.start, p.end)
+    # One look-up of the area's weights for the score, the rankings and the note under them.
+    weights = indicators.weights_for(area)
+    got = indicators.summary(area, p.start, p.end, weights)
     categories = indicators.categories(area, p.start, p.end)
     trend = indicators.trend(area, p.start, p.end)
     workers = indicators.workers(area, p.start, p.end, limit=WORKERS_SHOWN)
@@ -100,9 +102,9 @@ def numbers(request: HttpRequest) -> HttpResponse:
         summary=got,
         cases=links.all_cases(area, p),
         overdue_cases=links.overdue_url(area),
-        areas=_with_links(indicators.areas(area, p.start, p.end), p, area_rows=True),
+        areas=_with_links(indicators.areas(area, p.start, p.end, weights), p, area_rows=True),
         departments=_with_links(
-            indicators.departments(area, p.start, p.end), p, departments=True, area=area
+            indicators.departments(area, p.start, p.end, weights), p, departments=True, area=area
         ),
         categories=_with_links(categories, p, area=area),
         workers=workers["rows"],

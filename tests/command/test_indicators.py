@@ -251,3 +251,34 @@ def test_an_area_outside_the_callers_is_not_found_and_too_fine_an_area_is_refuse
         indicators.area_for(world.county_operator, world.grid_a.code)
     assert err.value.code == "command.area_too_fine"
     assert indicators.area_for(world.town_operator, None).code == TOWN_A
+
+
+def test_a_late_acceptance_makes_the_result_late_and_counts_for_the_department(world, story):
+    s = story
+    case = s.report(nov(16, 9))
+    s.register(case, nov(16, 9, 10))
+    s.dispatch(case, nov(16, 9, 20))  # accept by 10:20
+    s.accept(case, nov(16, 11))  # late
+    s.finish(case, nov(16, 12))  # well inside the 18 hours from acceptance
+    got = indicators.summary(TOWN_A, START, END)["indicators"]
+    assert (got["handled"], got["handled_on_time"], got["late"]) == (1, 0, 1)
+    (dept,) = indicators.departments(TOWN_A, START, END)
+    assert dept["indicators"]["late"] == 1
+
+
+def test_each_rework_counts_and_a_rate_with_nothing_to_count_is_none(world, story):
+    s = story
+    case = s.report(nov(17, 9))
+    s.register(case, nov(17, 9, 10))
+    s.dispatch(case, nov(17, 9, 20))
+    s.accept(case, nov(17, 9, 30))
+    for hour in (10, 12):
+        s.finish(case, nov(17, hour))
+        s.rework(case, nov(17, hour + 1))
+    s.finish(case, nov(17, 15))
+    s.close(case, nov(17, 16))
+    got = indicators.summary(TOWN_A, START, END)["indicators"]
+    assert (got["reworked"], got["handled"], got["closed"]) == (2, 3, 1)
+    assert got["satisfaction_rate"] is None and got["evaluated"] == 0
+    quiet = indicators.summary("320113003", START, END)
+    assert quiet["indicators"]["dispatch_rate"] is None and quiet["score"] is None

@@ -50,30 +50,6 @@ def _moment(day: object, api: bool) -> str:
     return datetime.combine(day, time.min, tzinfo=TZ).isoformat()  # type: ignore[arg-type]
 
 
-def cases_url(
-    metric: str,
-    area: str,
-    p: Period,
-    *,
-    category: str = "",
-    department: int | None = None,
-    api: bool = False,
-) -> str | None:
-    """The case list behind one number, or None for a number no list can show (late stages)."""
-    if metric not in STEP_OF:
-        return None
-    params: dict[str, str] = {"area": area}
-    if category:
-        params["category"] = category
-    if department is not None:
-        params["department"] = str(department)
-    if STEP_OF[metric]:
-        params["step"] = STEP_OF[metric]
-    params["since"] = _moment(p.start, api)
-    params["until"] = _moment(p.end, api)
-    return f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"
-
-
 def overdue_url(area: str, *, api: bool = False) -> str:
     params = {"area": area, "state": "open", "overdue": "true" if api else "yes"}
     return f"{CASE_API if api else CASE_PAGE}?{urlencode(params)}"

@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/people.py
 	$(BIN)/python bench/deadlines.py
+	$(BIN)/python bench/command.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

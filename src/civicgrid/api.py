@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.command.api import router as command_router
 from civicgrid.core.errors import DomainError
 from civicgrid.events.api import public as events_public_router
 from civicgrid.events.api import router as events_router
@@ -35,6 +36,7 @@ api.add_router("/people", people_router)
 api.add_router("/events", events_router)
 api.add_router("/events", events_public_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/command", command_router)
 
 
 @api.exception_handler(DomainError)

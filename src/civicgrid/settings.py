@@ -179,7 +179,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 _NPM = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (prefix, _NPM / folder)
-    for prefix, folder in [("vendor/leaflet", "leaflet/dist"), ("vendor/pico", "@picocss/pico/css")]
+    for prefix, folder in [
+        ("vendor/leaflet", "leaflet/dist"),
+        ("vendor/pico", "@picocss/pico/css"),
+        ("vendor/echarts", "echarts/dist"),
+    ]
     if (_NPM / folder).exists()
 ]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

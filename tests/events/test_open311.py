@@ -770,10 +770,14 @@ def test_answers_are_readable_from_any_web_page(world):
     assert get("services", jurisdiction_id=QIXIA)["Access-Control-Allow-Origin"] == "*"
 
 
-def test_control_characters_do_not_break_the_xml(world, key):
-    case = make_request(key, description="第一行\n第二行\x07响铃")
+def test_control_characters_are_refused_in_the_specs_error_format_and_lines_survive(world, key):
+    refused = post(form(key, description="第二行\x07响铃"))
+    assert refused.status_code == 400
+    assert body(refused)[0]["code"] == 400
+    assert not Incident.all_objects.exists()
+    case = make_request(key, description="第一行\n第二行")
     root = xml(get(f"requests/{case.number}", "xml", jurisdiction_id=QIXIA))
-    assert root.findtext("request/description") == "第一行\n第二行响铃"
+    assert root.findtext("request/description") == "第一行\n第二行"
 
 
 # --- keys -------------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ class Cap:
     # Report for duty (报到) when a whistle summons one's department.
     EVENTS_ACKNOWLEDGE = "events.acknowledge"
     EVENTS_CATEGORIES = "events.manage_categories"
+    # The command centre's numbers and assessment of one's own area (desks and leaders).
+    COMMAND_VIEW = "command.view"
+    # The assessment's weights (量化考核), in the admin.
+    COMMAND_WEIGHTS = "command.manage_weights"
     # Until the separation of duties lands (audit administrator), administrators read the log.
     READ_AUDIT = "core.read_audit"
 
@@ -51,7 +55,7 @@ class Cap:
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
 # The closed loop: who reports and verifies on the ground, who triages at a desk.
 _REPORTER = {Cap.EVENTS_VIEW, Cap.EVENTS_REPORT, Cap.EVENTS_VERIFY}
-_DESK = _REPORTER | {Cap.EVENTS_TRIAGE}
+_DESK = _REPORTER | {Cap.EVENTS_TRIAGE, Cap.COMMAND_VIEW}
 # Staff of an organisation (department, mediation committee, civil affairs) work on the orders
 # sent to it and answer whistles; they see only the cases that concern their organisation.
 _ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
@@ -83,7 +87,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.MEDIATOR: frozenset(_REGISTER | _ORDERS),
     Role.CIVIL_AFFAIRS: frozenset(_REGISTER | _ORDERS | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
     Role.LEADER: frozenset(
-        {Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT, Cap.EVENTS_VIEW, Cap.EVENTS_SUPERVISE}
+        {
+            Cap.VIEW_REGIONS,
+            Cap.LOCATE,
+            Cap.PEOPLE_COUNT,
+            Cap.EVENTS_VIEW,
+            Cap.EVENTS_SUPERVISE,
+            Cap.COMMAND_VIEW,
+        }
     ),
     Role.ADMIN: frozenset(
         _FIELD
@@ -93,6 +104,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MANAGE_ORGS,
             Cap.READ_AUDIT,
             Cap.EVENTS_CATEGORIES,
+            Cap.COMMAND_WEIGHTS,
         }
     ),
 }

@@ -133,6 +133,8 @@ class ListParams(Schema):
     supervised: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
+    step: str = Field("", max_length=20, description="cases that took this step since/until")
+    department: int | None = Field(None, description="handled by this organisation (id)")
 
 
 class IncidentOut(Schema):

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
 from tests.conftest import client_for
+from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 
 pytestmark = pytest.mark.django_db
@@ -198,6 +199,8 @@ BODIES = {
 
 MATRIX.update(events_matrix())
 BODIES.update(EVENTS_BODIES)
+MATRIX.update(command_matrix())
+BODIES.update(COMMAND_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -245,6 +248,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
         name: change.pk for name, change in zip(names, world.changes, strict=True)
     }
     ids |= events_ids(world)
+    ids |= command_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

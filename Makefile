@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/people.py
+	$(BIN)/python bench/map.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

@@ -225,18 +225,21 @@ def command_nearest(request: HttpRequest, number: str, kind: str = "") -> Any:
             }
             for s in events.nearest_workers(case)
         ]
-    if request.user.can(Cap.RESOURCES_VIEW) and case.lng is not None and case.lat is not None:  # type: ignore[union-attr]
-        full = resources.may_see_phone(request.user)
-        out["resources"] = [
-            resources.resource_row(n.resource, full_phone=full)
-            | {"distance_m": round(n.distance_m, 1)}
-            for n in resources.nearest_resources(
+    if request.user.can(Cap.RESOURCES_VIEW):  # type: ignore[union-attr]
+        out["resources"] = []
+        if case.lng is not None and case.lat is not None:  # an unplaced report has no "near"
+            full = resources.may_see_phone(request.user)
+            found = resources.nearest_resources(
                 request.user,  # type: ignore[arg-type]
                 lng=case.lng,
                 lat=case.lat,
                 kinds=list(kinds) or None,
             )
-        ]
+            out["resources"] = [
+                resources.resource_row(n.resource, full_phone=full)
+                | {"distance_m": round(n.distance_m, 1)}
+                for n in found
+            ]
     return out
 
 

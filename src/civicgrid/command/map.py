@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Min, Q, QuerySet, Value
 from django.db.models.functions import Floor
 from django.utils import timezone
@@ -198,14 +199,15 @@ def clusters(qs: QuerySet[Incident], view: View) -> tuple[list[dict[str, Any]], 
             n=Count("id"),
             lng_mean=Avg("lng"),
             lat_mean=Avg("lat"),
-            first=Min("number"),
+            # The lowest id, not number: comparing integers is far cheaper than text.
+            first=Min("id"),
             emergencies=Count("id", filter=Q(priority=Priority.EMERGENCY)),
             late=Count("id", filter=Q(flow__overdue=True)),
         )
         .order_by()
     )
     cells: dict[tuple[int, int], dict[str, Any]] = {}
-    for row in rows:
+    for row in _aggregate(rows):
         key = (int(row["cx"]), int(row["cy"]))
         cell = cells.setdefault(
             key,
@@ -220,15 +222,28 @@ def clusters(qs: QuerySet[Incident], view: View) -> tuple[list[dict[str, Any]], 
         cell["emergency"] += row["emergencies"]
         cell["overdue"] += row["late"]
         cell["number"] = row["first"]
+    lone = {c["number"] for c in cells.values() if c["count"] == 1}
+    numbers = dict(Incident.all_objects.filter(pk__in=lone).values_list("pk", "number"))
     out = []
     for cell in cells.values():
         n = cell["count"]
         cell["lng"], cell["lat"] = _r(cell["lng"] / n), _r(cell["lat"] / n)
-        if n != 1:
-            cell["number"] = None  # a lone case can be opened straight from its cluster
+        # A lone case can be opened straight from its cluster.
+        cell["number"] = numbers.get(cell["number"]) if n == 1 else None
         out.append(cell)
     out.sort(key=lambda c: (-c["count"], c["lng"], c["lat"]))
     return out, [width, height]
+
+
+def _aggregate(rows: QuerySet[Any]) -> list[dict[str, Any]]:
+    """Run the grouping query. PostgreSQL cannot estimate how few cells there are and plans a
+    sort of every row (spilling to disk at the default work_mem); a little more memory for this
+    one statement lets it hash them instead."""
+    if connection.vendor != "postgresql":
+        return list(rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '32MB'")
+        return list(rows)
 
 
 def points(qs: QuerySet[Incident], view: View, limit: int) -> list[dict[str, Any]]:
@@ -268,7 +283,7 @@ def cases_layer(user: Any, view: View, f: Filters, now: datetime) -> dict[str, A
 
 def workers_layer(user: Any, view: View, now: datetime) -> dict[str, Any]:
     """Last known positions of the area's grid workers and liaisons (a day at most)."""
-    qs = (
+    rows = list(
         FieldPosition.objects.filter(
             user__region__code__startswith=root_code(user),
             user__role__in=(Role.GRID_WORKER, Role.LIAISON),
@@ -276,24 +291,28 @@ def workers_layer(user: Any, view: View, now: datetime) -> dict[str, Any]:
             at__gte=now - timedelta(days=POSITION_DAYS),
             **view.box,
         )
-        .select_related("user")
         .order_by("-at")
-    )
-    rows = list(qs[: MAX_WORKERS + 1])
+        .values(
+            "user_id", "user__first_name", "user__last_name", "user__username", "user__role",
+            "user__region_id", "lng", "lat", "at",
+        )[: MAX_WORKERS + 1]
+    )  # fmt: skip
     return {
         "truncated": len(rows) > MAX_WORKERS,
         "items": [
             {
-                "id": p.user_id,
-                "name": p.user.get_full_name() or p.user.username,
-                "role": p.user.role,
-                "grid": p.user.region_code,
-                "lng": _r(p.lng),
-                "lat": _r(p.lat),
-                "at": timezone.localtime(p.at).isoformat(),
-                "fresh": p.at >= now - FRESH_POSITION,
+                "id": r["user_id"],
+                # As User.get_full_name() puts it, else the user name.
+                "name": f"{r['user__first_name']} {r['user__last_name']}".strip()
+                or r["user__username"],
+                "role": r["user__role"],
+                "grid": r["user__region_id"] or "",
+                "lng": _r(r["lng"]),
+                "lat": _r(r["lat"]),
+                "at": timezone.localtime(r["at"]).isoformat(),
+                "fresh": r["at"] >= now - FRESH_POSITION,
             }
-            for p in rows[:MAX_WORKERS]
+            for r in rows[:MAX_WORKERS]
         ],
     }
 

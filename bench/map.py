@@ -143,15 +143,20 @@ def _insert_cases(n: int) -> int:
             category, base_priority = pick.choice(subclasses)
             priority = 2 if pick.random() < 0.02 else max(base_priority, int(pick.random() < 0.1))
             reported = now - timedelta(minutes=pick.randint(5, 14 * 24 * 60))
-            due = reported + timedelta(hours=pick.choice([4, 8, 24, 48]))
+            # The current stage: 4–48 hours; 15 % past its deadline (the sweep marked them),
+            # the others due within the stage's length, "due soon" in its last fifth.
+            hours = pick.choice([4, 8, 24, 48])
             overdue = pick.random() < 0.15
             if overdue:
-                due = now - timedelta(hours=pick.randint(1, 48))
+                due = now - timedelta(minutes=pick.randint(10, 48 * 60))
+            else:
+                due = now + timedelta(minutes=pick.randint(10, hours * 60))
+            soon = due - timedelta(hours=hours / 5)
             flows.append(
                 Flow(
                     workflow="incident", state=state, region_id=codes[i], category=category,
-                    priority=priority, stage_started_at=reported, due_at=due,
-                    due_soon_at=due - timedelta(hours=1), overdue=overdue, created_at=reported,
+                    priority=priority, stage_started_at=due - timedelta(hours=hours), due_at=due,
+                    due_soon_at=soon, overdue=overdue, created_at=reported,
                     updated_at=reported,
                 )
             )  # fmt: skip
@@ -289,6 +294,7 @@ def measure(requests: int) -> dict[str, Any]:
 
     views = {"district": district_view, "town": town_view, "street": street_view}
     out: dict[str, Any] = {
+        "load_before": os.getloadavg()[0],
         "open_cases": open_cases,
         "district_zoom": _fit_zoom(*district),
         "vendor": connection.vendor,
@@ -321,6 +327,21 @@ def measure(requests: int) -> dict[str, Any]:
                 "mode": "/".join(modes),
                 "items_max": max(n for _, n in shown),
             }
+    # The live board of the same district (its lists read the same 50,000 open cases).
+    for label, path in (("board API", "/api/v1/command/board"),
+                        ("board: new-reports poll", "/command/board/new/")):  # fmt: skip
+        for _ in range(5):
+            client.get(path)
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.content[:300]
+        times.sort()
+        out[label] = {"p50_ms": statistics.median(times),
+                      "p95_ms": times[int(0.95 * (len(times) - 1))]}  # fmt: skip
+    out["load_after"] = os.getloadavg()[0]
     # What the map would cost without clustering: every open case of the district as a point.
     with scope(region=DISTRICT):
         started = time.perf_counter()
@@ -368,12 +389,15 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"\n{'view [layers]':<40}{'zoom':>5}{'p50 ms':>9}{'p95 ms':>9}{'bytes p50':>11}"
           f"{'bytes max':>11}  mode (max items)")  # fmt: skip
     for key, row in m.items():
-        if not isinstance(row, dict) or "p50_ms" not in row:
+        if not isinstance(row, dict) or "bytes_p50" not in row:
             continue
         print(
             f"{key:<40}{row['zoom']:>5}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}"
             f"{row['bytes_p50']:>11,}{row['bytes_max']:>11,}  {row['mode']} ({row['items_max']})"
         )
+    for label in ("board API", "board: new-reports poll"):
+        row = m[label]
+        print(f"{label:<40}{'':>5}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}")
     a = m["all_points"]
     print(f"\nwithout clustering (all open cases as points, query + JSON): "
           f"{a['ms']:.0f} ms, {a['bytes']:,} bytes")  # fmt: skip

@@ -169,3 +169,20 @@ def test_the_alarm_is_a_local_wav_made_from_code_and_the_page_asks_before_playin
     html = as_user(world.staff).get(BOARD).content.decode()
     assert 'src="/static/command/alarm.wav"' in html and 'data-testid="sound-toggle"' in html
     assert "autoplay" not in html
+
+
+def test_polling_does_not_keep_an_idle_session_alive(world, as_user, settings, monkeypatch):
+    import time
+
+    client = as_user(world.town_operator)
+    start = time.time()
+    client.get(BOARD)  # the person opens the board
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_BACKGROUND_REFRESH": "1"}
+    monkeypatch.setattr(time, "time", lambda: start + settings.SESSION_IDLE_TIMEOUT - 60)
+    assert client.get("/command/board/new/", **poll).status_code == 200
+    monkeypatch.setattr(time, "time", lambda: start + settings.SESSION_IDLE_TIMEOUT + 5)
+    answer = client.get("/command/board/new/", **poll)
+    # Idle for longer than the limit although the page kept polling: signed out, and the
+    # whole page (not the list) is sent to the sign-in form.
+    assert answer.status_code == 200 and answer["HX-Redirect"].startswith("/accounts/login/")
+    assert client.get("/api/v1/command/board").status_code == 401

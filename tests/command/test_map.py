@@ -246,3 +246,16 @@ def _town_b_desk(world):
     from tests import factories as f
 
     return f.user("tina_town_b", "town_operator", world.town_b.code)
+
+
+def test_the_map_answer_matches_its_documented_schema(world, as_user, report, add):  # noqa: F811
+    from civicgrid.command.api_board import MapOut
+
+    report()
+    add()
+    as_user(world.grid_worker).post(
+        "/api/v1/command/checkin", {"lng": 118.6, "lat": 31.4}, content_type="application/json"
+    )
+    for zoom in ("3", "16"):
+        body = _map(as_user(world.town_operator), zoom=zoom).json()
+        assert MapOut.model_validate(body).model_dump(mode="json") == body

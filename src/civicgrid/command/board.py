@@ -19,7 +19,7 @@ from civicgrid.accounts.roles import Cap
 from civicgrid.core.scoping import root_code
 from civicgrid.events import loop, present
 from civicgrid.events.models import Incident, Priority, Summons
-from civicgrid.events.selectors import incidents_visible_to
+from civicgrid.workflow.models import Flow
 
 # Rows per list: the board shows what needs doing first, the case list has the rest.
 LIMIT = 30
@@ -127,30 +127,60 @@ def _case_item(incident: Incident, detail: str = "", when: datetime | None = Non
     )
 
 
-def _open(user: Any) -> QuerySet[Incident]:
-    return incidents_visible_to(user).filter(flow__state__in=loop.OPEN_STATES)
+def _area(user: Any) -> QuerySet[Incident]:
+    """The cases of the user's area. The board is for desks and leaders, who see every case of
+    their area (as events.selectors.incidents_visible_to gives them)."""
+    return Incident.objects.filter(region__code__startswith=root_code(user))
+
+
+def _flows(user: Any) -> QuerySet[Flow]:
+    """The incident flows of the user's area. A flow carries the case's area, state and
+    deadline, so the lists that need nothing else are picked from this narrow table alone."""
+    return Flow.objects.filter(workflow=loop.NAME, region__code__startswith=root_code(user))
+
+
+# What a board line shows; the related regions are read without their boundaries.
+ITEM_FIELDS = (
+    "number", "priority", "address", "description", "reported_at", "supervision_note",
+    "flow__state", "flow__due_at", "flow__overdue", "category__name", "region__name",
+)  # fmt: skip
+
+
+def _lines(**where: Any) -> QuerySet[Incident]:
+    rows = Incident.all_objects.filter(**where).select_related("flow", "category", "region")
+    return rows.only(*ITEM_FIELDS)
+
+
+def _first(qs: QuerySet[Any], *order: str, key: str) -> tuple[int, list[Incident]]:
+    """The count and the first LIMIT cases in order: ids are picked by a narrow query (flows or
+    incidents, `key` says which), then only those rows are read with what a line shows."""
+    ids = list(qs.order_by(*order).values_list("pk", flat=True)[:LIMIT])
+    found = {getattr(i, key): i for i in _lines(**{f"{key}__in": ids})}
+    total = len(ids) if len(ids) < LIMIT else qs.count()
+    return total, [found[pk] for pk in ids if pk in found]
 
 
 def new_reports(user: Any) -> tuple[int, list[Item]]:
-    """Reports waiting to be registered, newest first."""
-    qs = incidents_visible_to(user).filter(flow__state=loop.REPORTED)
-    rows = qs.order_by("-reported_at", "-id")[:LIMIT]
-    return qs.count(), [_case_item(i) for i in rows]
+    """Reports waiting to be registered, newest first (a flow starts when its report comes)."""
+    qs = _flows(user).filter(state=loop.REPORTED)
+    total, rows = _first(qs, "-created_at", "-id", key="flow_id")
+    return total, [_case_item(i) for i in rows]
 
 
 def due_and_overdue(user: Any, now: datetime | None = None) -> tuple[int, list[Item]]:
     """Open cases past their stage's deadline or in its last fifth, soonest deadline first."""
     now = now or timezone.now()
-    qs = _open(user).filter(Q(flow__overdue=True) | Q(flow__due_soon_at__lte=now))
-    rows = qs.order_by("flow__due_at", "id")[:LIMIT]
-    return qs.count(), [_case_item(i) for i in rows]
+    qs = _flows(user).filter(state__in=loop.OPEN_STATES)
+    qs = qs.filter(Q(overdue=True) | Q(due_soon_at__lte=now))
+    total, rows = _first(qs, "due_at", "id", key="flow_id")
+    return total, [_case_item(i) for i in rows]
 
 
 def supervised(user: Any) -> tuple[int, list[Item]]:
     """Open cases a leader or the county flagged (督办), soonest deadline first."""
-    qs = _open(user).filter(supervised=True)
-    rows = qs.order_by("flow__due_at", "id")[:LIMIT]
-    return qs.count(), [_case_item(i, detail=i.supervision_note) for i in rows]
+    qs = _area(user).filter(supervised=True, flow__state__in=loop.OPEN_STATES)
+    total, rows = _first(qs, "flow__due_at", "id", key="pk")
+    return total, [_case_item(i, detail=i.supervision_note) for i in rows]
 
 
 def waiting_summonses(user: Any) -> QuerySet[Summons]:
@@ -164,19 +194,24 @@ def waiting_summonses(user: Any) -> QuerySet[Summons]:
 
 def whistles(user: Any) -> tuple[int, list[Item]]:
     qs = waiting_summonses(user)
-    rows = qs.select_related(
-        "organisation",
-        "whistle__incident__flow",
-        "whistle__incident__category",
+    ids = list(qs.order_by("due_at", "id").values_list("pk", flat=True)[:LIMIT])
+    rows = Summons.objects.filter(pk__in=ids).select_related(
+        "organisation", "whistle", "whistle__incident__flow", "whistle__incident__category",
         "whistle__incident__region",
-    ).order_by("due_at", "id")[:LIMIT]
+    ).only(
+        "due_at", "overdue", "organisation__name", "whistle__raised_at",
+        *(f"whistle__incident__{field}" for field in ITEM_FIELDS),
+    )  # fmt: skip
+    found = {s.pk: s for s in rows}
     items = []
-    for summons in rows:
+    for pk in ids:
+        summons = found[pk]
         item = _case_item(summons.whistle.incident, detail=summons.organisation.name)
         item.due_at, item.overdue = summons.due_at, summons.overdue
         item.when = summons.whistle.raised_at
         items.append(item)
-    return qs.count(), items
+    total = len(ids) if len(ids) < LIMIT else qs.count()
+    return total, items
 
 
 READERS: dict[str, tuple[Any, Any, Callable[[Any], tuple[int, list[Item]]], int]] = {
@@ -194,7 +229,7 @@ READERS: dict[str, tuple[Any, Any, Callable[[Any], tuple[int, list[Item]]], int]
 
 def latest_report(user: Any) -> int:
     """The id of the newest report in the area (0 when there is none)."""
-    found = incidents_visible_to(user).order_by("-pk").values_list("pk", flat=True).first()
+    found = _area(user).order_by("-pk").values_list("pk", flat=True).first()
     return int(found or 0)
 
 

@@ -3,8 +3,8 @@
 Polling, not server-sent events: a fragment every few seconds works through every proxy and
 load balancer of a government network, holds no connection (a synchronous Django worker per
 open board would run out), keeps no state in the process (any application server answers),
-and costs one small, indexed, LIMITed query when nothing changed — answered 204, which htmx
-leaves on the page as it is.
+and costs a few small LIMITed queries; when nothing changed the answer is an empty 204, which
+htmx leaves on the page as it is.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import render, resolve_url
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -51,10 +52,16 @@ def board_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_GET
 def board_section(request: HttpRequest, key: str) -> HttpResponse:
     """One list of the board as an htmx fragment; 204 when the page already has it."""
+    if not request.user.is_authenticated:
+        if getattr(request, "htmx", False):
+            # The session ran out while the board was open: the whole page goes to sign-in
+            # (a redirect would only put the sign-in form inside the list).
+            login = resolve_url(settings.LOGIN_URL)
+            return HttpResponse(headers={"HX-Redirect": f"{login}?next={reverse('command:board')}"})
+        return redirect_to_login(request.get_full_path())
     boards.require_watch(request.user)
     if key not in boards.SECTIONS:
         raise Http404(key)
@@ -75,7 +82,6 @@ def map_page(request: HttpRequest) -> HttpResponse:
     options = {
         "can_workers": maps.can_see_workers(user),
         "can_resources": user.can(Cap.RESOURCES_VIEW),
-        "can_dispatch": user.can(Cap.EVENTS_TRIAGE),
     }
     context = {
         "area": area,

@@ -44,26 +44,34 @@
     return node;
   };
 
-  function drawAreas(data, depth) {
-    const style = depth === 0
-      ? { color: "#1d4ed8", weight: 3, fill: false, interactive: false }
-      : { color: "#0f766e", weight: Math.max(0.6, 2 - depth * 0.4), fill: false, interactive: false };
-    if (depth === 0 && data.region.geometry) L.geoJSON(data.region, { style }).addTo(bounds);
-    const layer = L.geoJSON(data.children, { filter: (f) => f.geometry !== null, style }).addTo(bounds);
+  // Lines thinner the deeper the level: town, community, grid, micro-grid.
+  const WEIGHT = { 3: 2.5, 4: 2, 5: 1.5, 6: 1, 7: 0.6 };
+  // The zoom from which an area in view is drawn one level deeper.
+  const EXPAND_AT = { 3: 10, 4: 12, 5: 14, 6: 15 };
+  const areaStyle = (f) => ({
+    color: "#0f766e", weight: WEIGHT[f.properties.level] || 1, fill: false, interactive: false,
+    dashArray: f.properties.level === 7 ? "3 3" : null,
+  });
+
+  function drawAreas(data, outline) {
+    if (outline && data.region.geometry) {
+      L.geoJSON(data.region, { style: { color: "#1d4ed8", weight: 3, fill: false, interactive: false } }).addTo(bounds);
+    }
+    const layer = L.geoJSON(data.children, { filter: (f) => f.geometry !== null, style: areaStyle }).addTo(bounds);
     layer.eachLayer((l) => drawn.push([l.feature, l.getBounds()]));
     return layer;
   }
 
   // Zoomed in, the areas in view are drawn down to their grids and micro-grids (a few per move).
   function drawDeeper() {
-    if (map.getZoom() < 13) return;
+    const zoom = map.getZoom();
     const view = map.getBounds();
-    const todo = drawn.filter(([f, b]) => f.properties.level < 7 && !expanded.has(f.properties.code)
-      && view.intersects(b)).slice(0, 4);
+    const todo = drawn.filter(([f, b]) => zoom >= (EXPAND_AT[f.properties.level] || 99)
+      && !expanded.has(f.properties.code) && view.intersects(b)).slice(0, 4);
     todo.forEach(([f]) => {
       expanded.add(f.properties.code);
       getJSON(el.dataset.regionMapTemplate.replace("000000", f.properties.code))
-        .then((data) => drawAreas(data, f.properties.level - 3)).catch(() => {});
+        .then((data) => drawAreas(data, false)).catch(() => {});
     });
   }
 
@@ -207,7 +215,7 @@
 
   getJSON(el.dataset.regionMap)
     .then((data) => {
-      const layer = drawAreas(data, 0);
+      const layer = drawAreas(data, true);
       const outline = data.region.geometry ? L.geoJSON(data.region).getBounds() : layer.getBounds();
       if (outline.isValid()) map.fitBounds(outline, { padding: [8, 8] });
       else map.setView([32.06, 118.8], 11);

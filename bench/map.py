@@ -299,48 +299,57 @@ def measure(requests: int) -> dict[str, Any]:
         "district_zoom": _fit_zoom(*district),
         "vendor": connection.vendor,
     }
+    # Every kind of request once per round, so that the machine's ups and downs (it is shared)
+    # fall on all of them alike rather than on whichever ran during a busy minute.
+    kinds: dict[str, Any] = {}
     for layers in ("cases,workers,resources", "cases"):
         for name, view in views.items():
-            for _ in range(5):  # warm the connection, the caches and the plan
-                box, zoom = view()
-                client.get("/api/v1/command/map", _params(box, zoom, layers))
-            times, sizes, shown, zooms = [], [], [], set()
-            for _ in range(requests):
-                box, zoom = view()
-                zooms.add(zoom)
-                params = _params(box, zoom, layers)
-                started = time.perf_counter()
-                response = client.get("/api/v1/command/map", params)
-                times.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.content[:300]
-                sizes.append(len(response.content))
-                cases = response.json()["cases"]
-                shown.append((cases["mode"], len(cases["clusters"]) or len(cases["points"])))
-            times.sort()
-            modes = sorted({m for m, _ in shown})
-            out[f"{name} [{layers}]"] = {
-                "zoom": "–".join(str(z) for z in sorted({min(zooms), max(zooms)})),
-                "p50_ms": statistics.median(times),
-                "p95_ms": times[int(0.95 * (len(times) - 1))],
-                "bytes_p50": int(statistics.median(sizes)),
-                "bytes_max": max(sizes),
-                "mode": "/".join(modes),
-                "items_max": max(n for _, n in shown),
-            }
-    # The live board of the same district (its lists read the same 50,000 open cases).
-    for label, path in (("board API", "/api/v1/command/board"),
-                        ("board: new-reports poll", "/command/board/new/")):  # fmt: skip
-        for _ in range(5):
-            client.get(path)
-        times = []
-        for _ in range(requests):
+            kinds[f"{name} [{layers}]"] = (view, layers)
+    boards = {
+        "board API": "/api/v1/command/board",
+        "board: new-reports poll": "/command/board/new/",
+    }
+    samples: dict[str, dict[str, list[Any]]] = {
+        k: {"times": [], "sizes": [], "shown": [], "zooms": []} for k in [*kinds, *boards]
+    }
+    for round_ in range(requests + 5):  # the first five warm the connection, caches and plans
+        for key, (view, layers) in kinds.items():
+            box, zoom = view()
+            started = time.perf_counter()
+            response = client.get("/api/v1/command/map", _params(box, zoom, layers))
+            took = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.content[:300]
+            if round_ < 5:
+                continue
+            cases = response.json()["cases"]
+            sample = samples[key]
+            sample["times"].append(took)
+            sample["sizes"].append(len(response.content))
+            sample["shown"].append((cases["mode"], len(cases["clusters"]) or len(cases["points"])))
+            sample["zooms"].append(zoom)
+        for key, path in boards.items():
             started = time.perf_counter()
             response = client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
+            took = (time.perf_counter() - started) * 1000
             assert response.status_code == 200, response.content[:300]
-        times.sort()
-        out[label] = {"p50_ms": statistics.median(times),
-                      "p95_ms": times[int(0.95 * (len(times) - 1))]}  # fmt: skip
+            if round_ >= 5:
+                samples[key]["times"].append(took)
+    for key, sample in samples.items():
+        times = sorted(sample["times"])
+        row: dict[str, Any] = {
+            "p50_ms": statistics.median(times),
+            "p95_ms": times[int(0.95 * (len(times) - 1))],
+        }
+        if sample["sizes"]:
+            zooms = sample["zooms"]
+            row |= {
+                "zoom": "–".join(str(z) for z in sorted({min(zooms), max(zooms)})),
+                "bytes_p50": int(statistics.median(sample["sizes"])),
+                "bytes_max": max(sample["sizes"]),
+                "mode": "/".join(sorted({m for m, _ in sample["shown"]})),
+                "items_max": max(n for _, n in sample["shown"]),
+            }
+        out[key] = row
     out["load_after"] = os.getloadavg()[0]
     # What the map would cost without clustering: every open case of the district as a point.
     with scope(region=DISTRICT):
@@ -385,6 +394,10 @@ def print_table(result: dict[str, Any]) -> None:
         )
     print(
         f"open cases: {m['open_cases']:,} ({m['vendor']}); district fits at zoom {m['district_zoom']}"
+    )
+    print(
+        f"load average (1 min) before / after the requests: {m['load_before']:.1f} / "
+        f"{m['load_after']:.1f} on {os.cpu_count()} cores"
     )
     print(f"\n{'view [layers]':<40}{'zoom':>5}{'p50 ms':>9}{'p95 ms':>9}{'bytes p50':>11}"
           f"{'bytes max':>11}  mode (max items)")  # fmt: skip

@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/people.py
 	$(BIN)/python bench/deadlines.py
 	$(BIN)/python bench/command.py
+	$(BIN)/python bench/map.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

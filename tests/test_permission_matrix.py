@@ -20,6 +20,7 @@ from civicgrid.events.services import escalation, intake
 from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 from tests.events.conftest import jpeg
+from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_numbers import numbers_matrix
 
@@ -296,6 +297,8 @@ BODIES = {
 MATRIX.update(events_matrix())
 MATRIX.update(numbers_matrix())
 BODIES.update(EVENTS_BODIES)
+MATRIX.update(command_matrix())
+BODIES.update(COMMAND_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -383,6 +386,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(
     # The notifications the loop sent above are the staff's too: one more, to open.
     (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
     ids["notification"] = note.pk
+    ids |= command_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicgrid.workflow",
     "civicgrid.notifications",
     "civicgrid.events",
+    "civicgrid.resources",
     "civicgrid.command",
     "civicgrid.demo",
 ]

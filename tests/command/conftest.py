@@ -1,4 +1,5 @@
-"""Cases moved along the loop at chosen Beijing times, through the events services."""
+"""The command centre's tests: cases moved along the loop at chosen Beijing times (through the
+events services), cases written in bulk, and the incident loop's helpers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from civicgrid.events.models import Incident
 from civicgrid.events.services import escalation, intake, merging, steps
 from civicgrid.events.services.steps import Handler
-from tests.events.conftest import _categories  # noqa: F401 - the default categories, autouse
+from tests import factories as f
+from tests.events.conftest import _categories, report  # noqa: F401 - fixtures used here too
 
 TZ = ZoneInfo("Asia/Shanghai")
 IN_A1 = (118.5, 31.5)
@@ -182,3 +184,39 @@ def november(world, story):
     s.report(at(12, 1, 0, 30))
     s.report(nov(10, 9), where=IN_B1, by=world.outsider)
     return {"c1": c1, "c2": c2, "c3": c3, "c4": c4, "c5": c5, "c6": c6, "c7": c7}
+
+
+@pytest.fixture
+def town_b_operator(world):
+    """The desk of the sibling town: sees its own town, nothing of town A."""
+    return f.user("tina_town_b", "town_operator", world.town_b.code)
+
+
+def bulk_cases(world, n, *, box=(118.0, 31.0, 119.0, 32.0), region=None, state="registered",
+               priority=0, seed=1):  # fmt: skip
+    """`n` open cases at random points of `box`, written in bulk (as the benchmark does)."""
+    import random
+
+    from civicgrid.events.models import Incident
+    from civicgrid.workflow.models import Flow
+
+    rng = random.Random(seed)
+    region = region or world.micro_a1.code
+    flows = Flow.all_objects.bulk_create(
+        Flow(workflow="incident", state=state, region_id=region, category="0101") for _ in range(n)
+    )
+    Incident.all_objects.bulk_create(
+        Incident(
+            number=f"B{seed:02d}{i:07d}",
+            flow=flow,
+            category_id="0101",
+            priority=priority,
+            description="bulk",
+            lng=rng.uniform(box[0] + 1e-6, box[2] - 1e-6),
+            lat=rng.uniform(box[1] + 1e-6, box[3] - 1e-6),
+            region_id=region,
+            desk_id=region[:12],
+            source="grid_worker",
+        )
+        for i, flow in enumerate(flows)
+    )

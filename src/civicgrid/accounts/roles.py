@@ -48,6 +48,11 @@ class Cap:
     COMMAND_VIEW = "command.view"
     # The assessment's weights (量化考核), in the admin.
     COMMAND_WEIGHTS = "command.manage_weights"
+    # The emergency resources register (shelters, AEDs, fire points, depots, medical points).
+    RESOURCES_VIEW = "resources.view"
+    RESOURCES_EDIT = "resources.edit"
+    # A field worker tells the command centre where they are (their last known position).
+    CHECK_IN = "command.check_in"
     # Until the separation of duties lands (audit administrator), administrators read the log.
     READ_AUDIT = "core.read_audit"
 
@@ -62,9 +67,17 @@ _ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
 ORGANISATION_ROLES = frozenset({"department_officer", "civil_affairs", "mediator"})
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
+# Emergency resources: the field sees them on the map, the desks keep the register.
+_RESOURCES = {Cap.RESOURCES_VIEW, Cap.RESOURCES_EDIT}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE}),
-    Role.LIAISON: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT}),
+    Role.GRID_WORKER: frozenset(
+        _REGISTER
+        | _REPORTER
+        | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
+    ),
+    Role.LIAISON: frozenset(
+        _REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
+    ),
     # The one window: confirms changes, edits directly, imports, and may see full values.
     Role.COMMUNITY_STAFF: frozenset(
         _REGISTER
@@ -77,10 +90,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EVENTS_HANDLE,
         }
         | _DESK
+        | _RESOURCES
     ),
-    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | {Cap.PEOPLE_EXPORT}),
+    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | _RESOURCES | {Cap.PEOPLE_EXPORT}),
     Role.COUNTY_OPERATOR: frozenset(
-        _REGISTER | _DESK | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
+        _REGISTER
+        | _DESK
+        | _RESOURCES
+        | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
     ),
     # Departments work on orders, not on the register.
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
@@ -94,6 +111,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EVENTS_VIEW,
             Cap.EVENTS_SUPERVISE,
             Cap.COMMAND_VIEW,
+            Cap.RESOURCES_VIEW,
         }
     ),
     Role.ADMIN: frozenset(
@@ -106,6 +124,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EVENTS_CATEGORIES,
             Cap.COMMAND_WEIGHTS,
         }
+        # The register is reference data like the categories: kept in the admin too.
+        | _RESOURCES
     ),
 }
 

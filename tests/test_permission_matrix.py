@@ -21,6 +21,7 @@ from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 from tests.events.conftest import jpeg
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
+from tests.matrix_hall import hall_matrix
 from tests.matrix_numbers import numbers_matrix
 
 pytestmark = pytest.mark.django_db
@@ -295,6 +296,7 @@ BODIES = {
 
 MATRIX.update(events_matrix())
 MATRIX.update(numbers_matrix())
+MATRIX.update(hall_matrix())
 BODIES.update(EVENTS_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.

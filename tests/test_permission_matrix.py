@@ -22,6 +22,7 @@ from tests.conftest import client_for
 from tests.events.conftest import jpeg
 from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
+from tests.matrix_hall import hall_matrix
 from tests.matrix_numbers import numbers_matrix
 
 pytestmark = pytest.mark.django_db
@@ -296,6 +297,7 @@ BODIES = {
 
 MATRIX.update(events_matrix())
 MATRIX.update(numbers_matrix())
+MATRIX.update(hall_matrix())
 BODIES.update(EVENTS_BODIES)
 MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)

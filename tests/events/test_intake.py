@@ -117,7 +117,9 @@ def test_a_report_without_any_place_from_a_county_operator_waits_at_the_county(w
     assert not case.location_confirmed
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(max_size=2100))
 def test_any_description_is_either_taken_or_refused_with_a_code(world, text):
     before = Incident.all_objects.count()

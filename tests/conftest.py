@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from hypothesis import settings as hypothesis_settings
 from django.test import Client
 from django_scopes import scopes_disabled
+from hypothesis import settings as hypothesis_settings
 
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
@@ -23,7 +23,6 @@ from civicgrid.people import services as people_services
 from civicgrid.regions import locate
 from civicgrid.regions.levels import Level
 from tests import factories as f
-
 
 # No timings in tests: hypothesis's per-example deadline would fail on a busy CI machine.
 hypothesis_settings.register_profile("civicgrid", deadline=None)

@@ -33,6 +33,9 @@ bench: install
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/population.py
 	$(BIN)/python bench/people.py
+	$(BIN)/python bench/deadlines.py
+	$(BIN)/python bench/command.py
+	$(BIN)/python bench/map.py
 	$(BIN)/python bench/intake.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages

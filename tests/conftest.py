@@ -15,12 +15,18 @@ from datetime import date
 import pytest
 from django.test import Client
 from django_scopes import scopes_disabled
+from hypothesis import settings as hypothesis_settings
 
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.people import services as people_services
+from civicgrid.regions import locate
 from civicgrid.regions.levels import Level
 from tests import factories as f
+
+# No timings in tests: hypothesis's per-example deadline would fail on a busy CI machine.
+hypothesis_settings.register_profile("civicgrid", deadline=None)
+hypothesis_settings.load_profile("civicgrid")
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +46,6 @@ def _no_process_caches():
     # Per-process caches (the locate index, categories) must not leak from one test's world
     # into the next: each test's database starts afresh.
     from civicgrid.events import categories
-    from civicgrid.regions import locate
 
     locate.forget_index()
     categories.forget()

@@ -8,14 +8,22 @@ import json
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import Workbook
 
 from civicgrid.api import api
 from civicgrid.core.identity import make_id_number
+from civicgrid.events import categories
+from civicgrid.events.services import escalation, intake
+from civicgrid.notifications.services import notify
 from tests.conftest import client_for
+from tests.events.conftest import jpeg
+from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
+from tests.matrix_hall import hall_matrix
+from tests.matrix_numbers import numbers_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +41,7 @@ PERSONAS = [
 
 A = "320113002001001001"  # a micro-grid of town A (the grid worker's own)
 TOWN_A = "320113002"
+O311 = "jurisdiction_id=320113"
 
 
 def row(anonymous, admin, county, town, grid, outsider, leader, officer, staff):
@@ -156,6 +165,80 @@ MATRIX = {
     ("GET", "/api/v1/people/export?tag=veteran", "api/v1/people/export"): row(
         401, 403, 200, 200, 403, 403, 403, 403, 200
     ),
+    # The incident loop's pages: a case reported in micro-grid A1, the 城管 department summoned.
+    ("GET", "/events/", "events/"): row(302, 403, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/events/tasks/", "events/tasks/"): row(302, 403, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", "/events/{case}/", "events/<case:number>/"): row(
+        302, 403, 200, 200, 200, 404, 200, 200, 200
+    ),
+    ("POST", "/events/{case}/act/comment/", "events/<case:number>/act/<str:action>/"): row(
+        302, 403, 302, 302, 302, 404, 302, 302, 302
+    ),
+    # Changes the case: keep it the last row that acts on it.
+    ("POST", "/events/{case}/act/register/", "events/<case:number>/act/<str:action>/"): row(
+        302, 403, 302, 302, 403, 404, 403, 403, 302
+    ),
+    (
+        "POST",
+        "/events/summonses/{page_summons}/acknowledge/",
+        "events/summonses/<int:pk>/acknowledge/",
+    ): row(302, 403, 403, 403, 403, 403, 403, 302, 403),
+    ("GET", "/events/track/", "events/track/"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/events/track/", "events/track/"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # The case is not closed yet, so nobody can rate it; but anyone may ask.
+    ("POST", "/events/track/rate/", "events/track/rate/"): row(
+        409, 409, 409, 409, 409, 409, 409, 409, 409
+    ),
+    # Open311 GeoReport v2: public reads and api_key writes, the same for everyone (no session).
+    ("GET", "/open311/v2/discovery.json", "open311/v2/discovery.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("GET", f"/open311/v2/services.xml?{O311}", "open311/v2/services.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    (
+        "GET",
+        f"/open311/v2/services/0101.json?{O311}",
+        "open311/v2/services/<str:service_code>.<str:fmt>",
+    ): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("GET", f"/open311/v2/requests.json?{O311}", "open311/v2/requests.<str:fmt>"): row(
+        200, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("POST", "/open311/v2/requests.json", "open311/v2/requests.<str:fmt>"): row(
+        403, 403, 403, 403, 403, 403, 403, 403, 403
+    ),
+    (
+        "GET",
+        f"/open311/v2/requests/NOPE.xml?{O311}",
+        "open311/v2/requests/<str:service_request_id>.<str:fmt>",
+    ): row(404, 404, 404, 404, 404, 404, 404, 404, 404),
+    ("GET", f"/open311/v2/tokens/NOPE.json?{O311}", "open311/v2/tokens/<str:token>.<str:fmt>"): row(
+        404, 404, 404, 404, 404, 404, 404, 404, 404
+    ),
+    # Field reporting (pages): anyone who may report, from anywhere; a receipt is the reporter's.
+    ("GET", "/events/report/", "events/report/"): row(302, 403, 200, 200, 200, 200, 403, 403, 200),
+    ("POST", "/events/report/", "events/report/"): row(302, 403, 302, 302, 302, 302, 403, 403, 302),
+    ("GET", "/events/report/{report}/", "events/report/<str:number>/"): row(
+        302, 403, 404, 404, 200, 404, 403, 403, 404
+    ),
+    ("GET", "/events/sw.js", "events/sw.js"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    # The notification centre: everyone signed in has their own, and only their own.
+    ("GET", "/notifications/", "notifications/"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/notifications/read/", "notifications/read/"): row(
+        302, 302, 302, 302, 302, 302, 302, 302, 302
+    ),
+    ("GET", "/notifications/{notification}/open/", "notifications/<int:pk>/open/"): row(
+        302, 404, 404, 404, 404, 404, 404, 404, 302
+    ),
+    ("GET", "/api/v1/notifications", "api/v1/notifications"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("GET", "/api/v1/notifications/unread-count", "api/v1/notifications/unread-count"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
+    ("POST", "/api/v1/notifications/read", "api/v1/notifications/read"): row(
+        401, 200, 200, 200, 200, 200, 200, 200, 200
+    ),
     ("GET", "/api/v1/docs", "api/v1/docs"): row(302, 200, 200, 200, 200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json", "api/v1/openapi.json"): row(
         302, 200, 200, 200, 200, 200, 200, 200, 200
@@ -170,7 +253,15 @@ BODIES = {
         {"field": "id_number", "reason": "核对低保申请"},
     ),
     ("POST", "/people/residents/{resident}/propose/"): ("form", {"phone": "13900002222"}),
+    ("POST", "/events/report/"): (
+        "form",
+        {"category": "1201", "description": "路灯不亮", "lng": "118.5", "lat": "31.5"},
+    ),
     ("POST", "/people/changes/{other_change}/reject/"): ("form", {"reason": "电话号码有误"}),
+    ("POST", "/open311/v2/requests.json"): (
+        "form",
+        {"jurisdiction_id": "320113", "service_code": "0101", "lat": "31.5", "long": "118.5"},
+    ),
     ("POST", "/api/v1/people/residents/{resident}/reveal"): {"field": "phone", "reason": "回访"},
     ("POST", "/api/v1/people/changes"): {
         "kind": "set_tags",
@@ -179,6 +270,14 @@ BODIES = {
     },
     ("POST", "/api/v1/people/changes/{api_other_change}/reject"): {"reason": "重复提交"},
     ("POST", "/api/v1/people/import"): ("file", "residents.xlsx"),
+    ("POST", "/events/{case}/act/comment/"): ("form", {"text": "现场已拍照"}),
+    ("POST", "/events/{case}/act/register/"): ("form", {"version": "1"}),
+    ("POST", "/events/track/"): ("form", {"number": "{case}", "phone": "13812345678"}),
+    ("POST", "/events/track/rate/"): (
+        "form",
+        {"number": "{case}", "phone": "13812345678", "satisfaction": "satisfied"},
+    ),
+    ("POST", "/api/v1/notifications/read"): {"all": True},
     ("POST", "/api/v1/regions/boundaries"): {
         "type": "FeatureCollection",
         "features": [
@@ -197,7 +296,11 @@ BODIES = {
 }
 
 MATRIX.update(events_matrix())
+MATRIX.update(numbers_matrix())
+MATRIX.update(hall_matrix())
 BODIES.update(EVENTS_BODIES)
+MATRIX.update(command_matrix())
+BODIES.update(COMMAND_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -205,7 +308,7 @@ NOT_OURS = ("admin/", "i18n/")
 
 def send(client: Client, method: str, url: str, body, ids: dict):
     if isinstance(body, tuple) and body[0] == "form":
-        return client.post(url, body[1])
+        return client.post(url, {key: str(value).format(**ids) for key, value in body[1].items()})
     if isinstance(body, tuple) and body[0] == "file":
         return client.post(url, {"file": one_row_workbook(body[1])})
     text = _fill(json.dumps(body, ensure_ascii=False), ids) if body else ""
@@ -236,8 +339,43 @@ def client_as(world, persona: str) -> Client:
     return Client() if persona == "anonymous" else client_for(getattr(world, persona))
 
 
+@pytest.fixture
+def incident(world):
+    """A citizen's report in micro-grid A1 (version 1), with the 城管 department summoned."""
+    categories.load_defaults()
+    case, _created = intake.report_incident(
+        category="0101",
+        description="路边堆放生活垃圾",
+        by=None,
+        source="citizen",
+        lng=118.5,
+        lat=31.5,
+        photos=[jpeg()],
+        reporter_phone="13812345678",
+    )
+    (case.summons_for_page,) = escalation.summon(
+        incident=case, departments=[world.officer.organisation_id], by=world.staff
+    )
+    cache.clear()  # the tracking rows count lookups per address
+    yield case
+
+
+@pytest.fixture
+def field_report(world):
+    """The number of a report the grid worker made, for the receipt's row."""
+    categories.load_defaults()
+    incident, _created = intake.report_incident(
+        category="1201", description="路灯不亮", by=world.grid_worker, source="grid_worker",
+        lng=118.5, lat=31.5,
+    )  # fmt: skip
+    yield incident.number
+    categories.forget()
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
+def test_every_route_answers_each_persona_as_the_matrix_says(
+    world, incident, field_report, persona
+):
     wrong = {}
     # Page and API rows each decide their own change requests.
     names = ["change", "other_change", "api_change", "api_other_change"]
@@ -245,6 +383,12 @@ def test_every_route_answers_each_persona_as_the_matrix_says(world, persona):
         name: change.pk for name, change in zip(names, world.changes, strict=True)
     }
     ids |= events_ids(world)
+    ids |= {"case": incident.number, "page_summons": incident.summons_for_page.pk}
+    ids["report"] = field_report
+    # The notifications the loop sent above are the staff's too: one more, to open.
+    (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
+    ids["notification"] = note.pk
+    ids |= command_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

@@ -11,12 +11,17 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.command.api import router as command_router
+from civicgrid.command.api_board import router as command_board_router
+from civicgrid.command.api_hall import router as command_hall_router
 from civicgrid.core.errors import DomainError
 from civicgrid.events.api import public as events_public_router
 from civicgrid.events.api import router as events_router
+from civicgrid.notifications.api import router as notifications_router
 from civicgrid.people.api import router as people_router
 from civicgrid.regions.api import locate_router
 from civicgrid.regions.api import router as regions_router
+from civicgrid.resources.api import router as resources_router
 
 # SessionAuth checks CSRF on unsafe methods (SECURITY.md: ninja views are CSRF-exempt otherwise).
 api = NinjaAPI(
@@ -33,6 +38,11 @@ api.add_router("/", locate_router)
 api.add_router("/people", people_router)
 api.add_router("/events", events_router)
 api.add_router("/events", events_public_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/command", command_router)
+api.add_router("/resources", resources_router)
+api.add_router("/command", command_board_router)
+api.add_router("/command", command_hall_router)
 
 
 @api.exception_handler(DomainError)

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.env import env_bool, env_int, env_list, env_str
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "civicgrid.core",
     "civicgrid.regions",
     "civicgrid.accounts",
@@ -55,6 +58,8 @@ INSTALLED_APPS = [
     "civicgrid.workflow",
     "civicgrid.notifications",
     "civicgrid.events",
+    "civicgrid.resources",
+    "civicgrid.command",
     "civicgrid.demo",
 ]
 
@@ -91,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "civicgrid.notifications.context_processors.unread",
             ],
         },
     },
@@ -188,7 +194,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
 _NPM = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (prefix, _NPM / folder)
-    for prefix, folder in [("vendor/leaflet", "leaflet/dist"), ("vendor/pico", "@picocss/pico/css")]
+    for prefix, folder in [
+        ("vendor/leaflet", "leaflet/dist"),
+        ("vendor/pico", "@picocss/pico/css"),
+        ("vendor/echarts", "echarts/dist"),
+    ]
     if (_NPM / folder).exists()
 ]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -223,3 +233,61 @@ LOGGING = {
 # The incident loop: a case whose stage deadline passes goes up a level (community → town →
 # county) as a whistle when this is on; otherwise the people it waits for are only told.
 EVENTS_AUTO_ESCALATE = env_bool("EVENTS_AUTO_ESCALATE", True)
+
+# --- Open311 GeoReport v2 (/open311/v2/) ---------------------------------------------------
+# The county or city code a request without jurisdiction_id is about. Empty: clients must say.
+OPEN311_DEFAULT_JURISDICTION = env_str("OPEN311_DEFAULT_JURISDICTION", "").strip()
+if OPEN311_DEFAULT_JURISDICTION and not (
+    OPEN311_DEFAULT_JURISDICTION.isascii()
+    and OPEN311_DEFAULT_JURISDICTION.isdigit()
+    and len(OPEN311_DEFAULT_JURISDICTION) in (4, 6)
+):
+    raise ImproperlyConfigured(
+        f"OPEN311_DEFAULT_JURISDICTION={OPEN311_DEFAULT_JURISDICTION!r} is not a city (4 digits) "
+        "or county (6 digits) code"
+    )
+# Shown to client developers by discovery.json: who runs this endpoint and how to get a key.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+# --- Background work (Django's task API) and the periodic jobs of `civicgrid worker` ---------
+# database: tasks wait in the database until `civicgrid worker` runs them (the default);
+# immediate: run inside the process that enqueues them (tests, a one-process demo);
+# dummy: kept, never run.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r} is not one of {', '.join(_TASK_BACKENDS)}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
+# What `civicgrid worker` enqueues, and how often (seconds): name → (task path, interval).
+PERIODIC_TASKS = {
+    "events.deadlines": ("civicgrid.events.tasks.run_deadlines_task", EVENTS_DEADLINE_INTERVAL),
+}
+
+# --- Notifications: in-app always; e-mail, SMS … through senders named here -----------------
+NOTIFICATION_SENDERS = env_list("NOTIFICATION_SENDERS", [])
+# The site's address as people outside it reach it, for links in e-mails and SMS.
+SITE_URL = env_str("SITE_URL", "")
+# A failed delivery is tried again this many times in all, later each time (database backend).
+NOTIFICATION_ATTEMPTS = env_int("NOTIFICATION_ATTEMPTS", 3, minimum=1)
+# SMS costs money and wakes people: only these kinds go by SMS.
+SMS_NOTIFICATION_CODES = env_list(
+    "SMS_NOTIFICATION_CODES", ["events.overdue", "events.whistle", "events.summons_overdue"]
+)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A mail server that does not answer must not hold a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civicgrid@localhost")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")

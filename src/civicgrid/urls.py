@@ -1,4 +1,4 @@
-"""URL wiring: pages, the admin, the JSON API and the language switch."""
+"""URL wiring: pages, the admin, the JSON API, Open311 and the language switch."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -15,6 +15,9 @@ urlpatterns = [
     path("regions/", include("civicgrid.regions.urls")),
     path("people/", include("civicgrid.people.urls")),
     path("events/", include("civicgrid.events.urls")),
+    path("command/", include("civicgrid.command.urls")),
+    path("open311/v2/", include("civicgrid.events.open311_urls")),
+    path("notifications/", include("civicgrid.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -66,6 +66,8 @@ def test_every_role_has_a_capability_set_and_leaders_only_read_and_supervise():
     # 督办 (flagging a case for attention) is the one thing a leader does besides reading.
     assert CAPABILITIES[Role.LEADER] == {
         "regions.view", "regions.locate", "people.count", "events.view", "events.supervise",
+        "command.view",
+        "resources.view",
     }  # fmt: skip
 
 

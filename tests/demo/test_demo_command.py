@@ -13,6 +13,7 @@ from civicgrid.demo.management.commands.demo import area_of_scale
 from civicgrid.people.models import Household, Resident, ResidentTag
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
+from civicgrid.resources.models import Resource
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,7 @@ def _counts() -> dict[str, int]:
             "households": Household.all_objects.count(),
             "residents": Resident.all_objects.count(),
             "tags": ResidentTag.all_objects.count(),
+            "resources": Resource.all_objects.count(),
         }
 
 
@@ -42,6 +44,7 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
     assert people == first["residents"] > 1_000
     assert outside == 0
     assert "demo_county" in out.getvalue()
+    assert first["resources"] >= 24  # shelters, depots, fire points … across the district
 
     call_command("demo", scale="community", stdout=StringIO())
     assert _counts() == first

@@ -169,3 +169,81 @@ def test_a_citizen_follows_and_rates_a_case_with_its_number_and_phone(world, cli
     )
     assert rated.status_code == 200
     assert rated.json()["satisfaction"] == "basic"
+
+
+def _case(client, world, **extra):
+    made = _report(client, **extra)
+    assert made.status_code == 201, made.content
+    return made.json()["number"]
+
+
+def _act(client, number, action, **body):
+    response = _post(client, f"/api/v1/events/incidents/{number}/{action}", body)
+    assert response.status_code == 200, (action, response.content)
+    return response.json()
+
+
+def test_the_rework_path_through_the_api(world, as_user):
+    worker, staff = as_user(world.grid_worker), as_user(world.staff)
+    number = _case(worker, world)
+    v = _act(staff, number, "register", version=1)["version"]
+    handler = f"worker:{world.grid_worker.pk}"
+    v = _act(staff, number, "dispatch", version=v, handler=handler)["version"]
+    v = _act(worker, number, "accept", version=v)["version"]
+    done = worker.post(
+        f"/api/v1/events/incidents/{number}/finish",
+        {"version": v, "result": "已清理", "photos": [_named(jpeg())]},
+    ).json()
+    again = _act(staff, number, "rework", version=done["version"], reason="仍有垃圾")
+    assert (again["state"], again["rework_count"]) == ("handling", 1)
+    assert again["timeline"][-1]["reason"] == "仍有垃圾"
+
+
+def test_the_reject_path_through_the_api(world, as_user):
+    worker, staff = as_user(world.grid_worker), as_user(world.staff)
+    number = _case(worker, world)
+    rejected = _act(staff, number, "reject", version=1, reason="不在管辖范围")
+    assert rejected["state"] == "rejected"
+    assert rejected["closed_at"] is not None
+    assert rejected["actions"] == ["comment"]
+
+
+def test_the_escalation_path_through_the_api_up_to_the_county(world, as_user):
+    worker, staff = as_user(world.grid_worker), as_user(world.staff)
+    town, county = as_user(world.town_operator), as_user(world.county_operator)
+    number = _case(worker, world)
+    v = _act(staff, number, "register", version=1)["version"]
+    at_town = _act(staff, number, "escalate", version=v, note="需要多部门")
+    assert (at_town["level"], at_town["desk"]) == (1, world.town_a.code)
+    refused = _post(
+        staff, f"/api/v1/events/incidents/{number}/escalate", {"version": at_town["version"]}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "events.not_your_desk")
+    at_county = _act(town, number, "escalate", version=at_town["version"], note="街道无法协调")
+    assert (at_county["level"], at_county["desk"]) == (2, world.county.code)
+    summoned = _act(county, number, "summon", departments=[world.officer.organisation_id])
+    assert summoned["timeline"][-1]["action"] == "summon"
+    officer = as_user(world.officer)
+    (pending,) = officer.get("/api/v1/events/summonses").json()
+    acknowledged = _post(
+        officer, f"/api/v1/events/summonses/{pending['id']}/acknowledge", {"note": "到"}
+    )
+    assert acknowledged.status_code == 200
+    dispatched = _act(
+        county,
+        number,
+        "dispatch",
+        version=summoned["version"],
+        handler=f"department:{world.officer.organisation_id}",
+    )
+    assert dispatched["state"] == "dispatched"
+
+
+def test_the_merge_path_through_the_api(world, as_user):
+    worker, staff = as_user(world.grid_worker), as_user(world.staff)
+    first = _case(worker, world)
+    second = _case(worker, world, lng=IN_A1[0] + 0.0005)
+    (candidate,) = staff.get(f"/api/v1/events/incidents/{second}/duplicates").json()
+    assert candidate["number"] == first
+    merged = _act(staff, second, "merge", version=1, into=first)
+    assert (merged["state"], merged["merged_into"]) == ("merged", first)

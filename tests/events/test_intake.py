@@ -117,7 +117,9 @@ def test_a_report_without_any_place_from_a_county_operator_waits_at_the_county(w
     assert not case.location_confirmed
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(max_size=2100))
 def test_any_description_is_either_taken_or_refused_with_a_code(world, text):
     before = Incident.all_objects.count()
@@ -127,8 +129,17 @@ def test_any_description_is_either_taken_or_refused_with_a_code(world, text):
             lng=IN_A1[0], lat=IN_A1[1],
         )  # fmt: skip
     except DomainError as exc:
-        assert exc.code in {"events.missing_field", "events.too_long"}
+        assert exc.code in {"events.missing_field", "events.too_long", "events.bad_characters"}
         assert Incident.all_objects.count() == before
     else:
         assert text.strip() and len(text.strip()) <= 2000
+        assert not any(ord(c) < 32 and c not in "\n\r\t" for c in text.strip())
         assert Incident.all_objects.count() == before + 1
+
+
+def test_a_case_number_drawn_twice_is_drawn_again(world, report, monkeypatch):
+    drawn = iter(["261129AAAAAA", "261129AAAAAA", "261129BBBBBB"])
+    monkeypatch.setattr(intake, "new_number", lambda now: next(drawn))
+    first, second = report(), report()
+    assert (first.number, second.number) == ("261129AAAAAA", "261129BBBBBB")
+    assert Incident.all_objects.count() == 2

@@ -14,6 +14,9 @@ from civicgrid.core.actor import acting_as
 from civicgrid.core.http import client_ip
 
 _LAST_SEEN = "civicgrid_last_seen"
+# Sent by pages that refresh themselves (the live board's polling): such a request is not the
+# person being active, so it neither extends an idle session nor refreshes "last seen".
+BACKGROUND_HEADER = "X-Background-Refresh"
 # "Last seen" is refreshed at most this often: writing the session on every request would add a
 # database write to every page and API call, and a minute is precise enough for a 30-minute rule.
 _LAST_SEEN_GRANULARITY = 60
@@ -33,9 +36,10 @@ class SessionTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(_LAST_SEEN, now)
+            due = now - last_seen >= _LAST_SEEN_GRANULARITY or _LAST_SEEN not in request.session
             if now - last_seen > settings.SESSION_IDLE_TIMEOUT:
                 logout(request)
-            elif now - last_seen >= _LAST_SEEN_GRANULARITY or _LAST_SEEN not in request.session:
+            elif due and request.headers.get(BACKGROUND_HEADER) != "1":
                 request.session[_LAST_SEEN] = now
         return self.get_response(request)
 

@@ -44,6 +44,15 @@ class Cap:
     # Report for duty (报到) when a whistle summons one's department.
     EVENTS_ACKNOWLEDGE = "events.acknowledge"
     EVENTS_CATEGORIES = "events.manage_categories"
+    # The command centre's numbers and assessment of one's own area (desks and leaders).
+    COMMAND_VIEW = "command.view"
+    # The assessment's weights (量化考核), in the admin.
+    COMMAND_WEIGHTS = "command.manage_weights"
+    # The emergency resources register (shelters, AEDs, fire points, depots, medical points).
+    RESOURCES_VIEW = "resources.view"
+    RESOURCES_EDIT = "resources.edit"
+    # A field worker tells the command centre where they are (their last known position).
+    CHECK_IN = "command.check_in"
     # Until the separation of duties lands (audit administrator), administrators read the log.
     READ_AUDIT = "core.read_audit"
 
@@ -51,16 +60,24 @@ class Cap:
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
 # The closed loop: who reports and verifies on the ground, who triages at a desk.
 _REPORTER = {Cap.EVENTS_VIEW, Cap.EVENTS_REPORT, Cap.EVENTS_VERIFY}
-_DESK = _REPORTER | {Cap.EVENTS_TRIAGE}
+_DESK = _REPORTER | {Cap.EVENTS_TRIAGE, Cap.COMMAND_VIEW}
 # Staff of an organisation (department, mediation committee, civil affairs) work on the orders
 # sent to it and answer whistles; they see only the cases that concern their organisation.
 _ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
 ORGANISATION_ROLES = frozenset({"department_officer", "civil_affairs", "mediator"})
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
+# Emergency resources: the field sees them on the map, the desks keep the register.
+_RESOURCES = {Cap.RESOURCES_VIEW, Cap.RESOURCES_EDIT}
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE}),
-    Role.LIAISON: frozenset(_REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT}),
+    Role.GRID_WORKER: frozenset(
+        _REGISTER
+        | _REPORTER
+        | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
+    ),
+    Role.LIAISON: frozenset(
+        _REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
+    ),
     # The one window: confirms changes, edits directly, imports, and may see full values.
     Role.COMMUNITY_STAFF: frozenset(
         _REGISTER
@@ -73,17 +90,29 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EVENTS_HANDLE,
         }
         | _DESK
+        | _RESOURCES
     ),
-    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | {Cap.PEOPLE_EXPORT}),
+    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | _RESOURCES | {Cap.PEOPLE_EXPORT}),
     Role.COUNTY_OPERATOR: frozenset(
-        _REGISTER | _DESK | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
+        _REGISTER
+        | _DESK
+        | _RESOURCES
+        | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
     ),
     # Departments work on orders, not on the register.
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
     Role.MEDIATOR: frozenset(_REGISTER | _ORDERS),
     Role.CIVIL_AFFAIRS: frozenset(_REGISTER | _ORDERS | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
     Role.LEADER: frozenset(
-        {Cap.VIEW_REGIONS, Cap.LOCATE, Cap.PEOPLE_COUNT, Cap.EVENTS_VIEW, Cap.EVENTS_SUPERVISE}
+        {
+            Cap.VIEW_REGIONS,
+            Cap.LOCATE,
+            Cap.PEOPLE_COUNT,
+            Cap.EVENTS_VIEW,
+            Cap.EVENTS_SUPERVISE,
+            Cap.COMMAND_VIEW,
+            Cap.RESOURCES_VIEW,
+        }
     ),
     Role.ADMIN: frozenset(
         _FIELD
@@ -93,7 +122,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MANAGE_ORGS,
             Cap.READ_AUDIT,
             Cap.EVENTS_CATEGORIES,
+            Cap.COMMAND_WEIGHTS,
         }
+        # The register is reference data like the categories: kept in the admin too.
+        | _RESOURCES
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The audit log: append-only records of who did what to which object, from where."""
+"""Shared tables: the append-only audit log, and when each periodic job runs next."""
 
 from __future__ import annotations
 
@@ -73,3 +73,26 @@ class AuditEntry(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job is next due. Every scheduler claims a run with one compare-and-set
+    UPDATE on this row, so several workers together enqueue each job once per interval."""
+
+    name = models.CharField(_("job"), max_length=60, unique=True)
+    next_run_at = models.DateTimeField(_("next run"))
+    # The interval the next run was planned with: a shorter one configured since takes over
+    # at once instead of after the old interval.
+    every_seconds = models.PositiveIntegerField(_("every (seconds)"), default=0)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    # Which worker enqueued the last run (host and process), for operators.
+    last_claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+
+    objects: models.Manager[PeriodicRun] = models.Manager()
+
+    class Meta:
+        verbose_name = _("periodic job")
+        verbose_name_plural = _("periodic jobs")
+
+    def __str__(self) -> str:
+        return self.name

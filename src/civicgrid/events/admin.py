@@ -1,5 +1,5 @@
-"""Admin for the incident taxonomy (editable by those who manage categories) and a read-only
-look at incidents for administrators' support work."""
+"""Admin for the incident loop's configuration: the taxonomy (editable by those who manage
+categories) and the Open311 client applications."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.roles import Cap
 from civicgrid.core.admin_access import CapabilityAdminMixin
 from civicgrid.core.audit import log_action, register_action
+from civicgrid.core.scoping import root_code
 from civicgrid.events import categories
-from civicgrid.events.models import Category
+from civicgrid.events.models import Category, Open311Client
 
 register_action("events.category.changed", _("changed an incident category"))
 
@@ -77,3 +79,24 @@ class CategoryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[typ
             data={"fields": list(form.changed_data), "created": not change},
         )
         categories.forget()
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    """Clients are listed and switched off here; keys are issued by `civicgrid open311-key`,
+    which is the only place a key is ever shown."""
+
+    view_capability = edit_capability = Cap.MANAGE_USERS
+    list_display = ("name", "jurisdiction", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "=jurisdiction__code")
+    fields = ("name", "jurisdiction", "is_active", "key_hash", "created_at")
+    readonly_fields = ("jurisdiction", "key_hash", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, *args: object) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Open311Client]:
+        return Open311Client.objects.filter(
+            jurisdiction__code__startswith=root_code(request.user)  # type: ignore[arg-type]
+        ).select_related("jurisdiction")

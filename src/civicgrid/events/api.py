@@ -12,8 +12,10 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from civicgrid.accounts.roles import Cap
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.http import client_ip
+from civicgrid.core.paging import LazyRows
 from civicgrid.core.permissions import require
-from civicgrid.events import present, selectors
+from civicgrid.events import present, selectors, throttle
 from civicgrid.events.models import Incident, Summons
 from civicgrid.events.services import escalation, intake, merging, steps
 from civicgrid.workflow import services as flows
@@ -131,6 +133,8 @@ class ListParams(Schema):
     supervised: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
+    step: str = Field("", max_length=20, description="cases that took this step since/until")
+    department: int | None = Field(None, description="handled by this organisation (id)")
 
 
 class IncidentOut(Schema):
@@ -164,7 +168,7 @@ class IncidentOut(Schema):
 def incidents(request: HttpRequest, params: Query[ListParams]) -> Any:
     require(request.user, Cap.EVENTS_VIEW)
     qs = selectors.filter_incidents(selectors.incidents_visible_to(request.user), **params.dict())
-    return [present.incident_row(i) for i in qs[:2000]]
+    return LazyRows(qs, present.incident_row, limit=10_000)
 
 
 @router.get("/tasks", response=list[IncidentOut], summary="What waits for me, by deadline")
@@ -537,30 +541,10 @@ class TrackOut(Schema):
     steps: list[dict[str, Any]]
 
 
-def _tracking(incident: Incident) -> dict[str, Any]:
-    # A citizen sees the steps and public reasons, never staff names or internal notes.
-    steps_seen = [
-        {"at": present.local(e.at), "step": present.step_label(e.transition) if e.transition else e.kind,
-         "state": present.state_label(e.to_state) if e.to_state else "",
-         "reason": (e.data.get("inputs") or {}).get("reason", "") if e.transition == "reject" else ""}
-        for e in incident.flow.timeline.filter(kind__in=["created", "transition"]).order_by("at", "id")
-    ]  # fmt: skip
-    return {
-        "number": incident.number,
-        "state": incident.flow.state,
-        "state_label": present.state_label(incident.flow.state),
-        "category_name": incident.category.name,
-        "reported_at": present.local(incident.reported_at),
-        "closed_at": present.local(incident.closed_at),
-        "merged_into": incident.merged_into.number if incident.merged_into else "",
-        "satisfaction": incident.satisfaction,
-        "steps": steps_seen,
-    }
-
-
 @public.post("/track", response=TrackOut, summary="A citizen follows a case by number and phone")
 def track(request: HttpRequest, body: TrackIn) -> Any:
-    return _tracking(steps.citizen_case(body.number, body.phone))
+    throttle.count_lookup(client_ip(request))
+    return present.tracking(steps.citizen_case(body.number, body.phone))
 
 
 class CitizenEvaluateIn(TrackIn):
@@ -570,10 +554,11 @@ class CitizenEvaluateIn(TrackIn):
 
 @public.post("/track/evaluate", response=TrackOut, summary="A citizen rates a closed case")
 def track_evaluate(request: HttpRequest, body: CitizenEvaluateIn) -> Any:
+    throttle.count_lookup(client_ip(request))
     case = steps.evaluate_as_citizen(
         number=body.number,
         phone=body.phone,
         satisfaction=body.satisfaction,
         comment=body.comment,
     )
-    return _tracking(case)
+    return present.tracking(case)

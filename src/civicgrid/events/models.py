@@ -193,6 +193,8 @@ class Incident(models.Model):  # type: ignore[django-manager-missing]
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     client_digest = models.CharField(max_length=64, blank=True)
     open311_attributes = models.JSONField(_("Open311 attributes"), default=dict, blank=True)
+    # A link an Open311 client gave to its own copy of a photo: shown as given, never fetched.
+    media_url = models.URLField(_("media link"), max_length=500, blank=True)
     # The stage (by its start) the deadline job last warned about / acted on as overdue, so it
     # warns and escalates once per stage however often it runs.
     warned_for_stage = models.DateTimeField(null=True, blank=True)
@@ -339,3 +341,30 @@ class FieldPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.lat:.5f},{self.lng:.5f}"
+
+
+class Open311Client(models.Model):
+    """An outside application that may submit Open311 requests for one jurisdiction."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # Only the SHA-256 of the key is kept, so a copy of the database holds no working key. Keys
+    # are 256 random bits: a plain digest is enough, a slow password hash would add nothing.
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    # A county or city: the requests this client sends must lie inside it.
+    jurisdiction = models.ForeignKey(
+        "regions.Region",
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("jurisdiction"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.jurisdiction_id})"

@@ -109,3 +109,31 @@ def incident_detail(incident: Incident, actions: list[str]) -> dict[str, Any]:
         }
     )
     return row
+
+
+def tracking(incident: Incident) -> dict[str, Any]:
+    """What a citizen sees of their case: the steps and public reasons, never staff names or
+    internal notes."""
+    entries = incident.flow.timeline.filter(kind__in=["created", "transition"]).order_by("at", "id")
+    steps = [
+        {
+            "at": local(e.at),
+            "step": step_label(e.transition) if e.transition else e.kind,
+            "state": state_label(e.to_state) if e.to_state else "",
+            "reason": (e.data.get("inputs") or {}).get("reason", "")
+            if e.transition == "reject"
+            else "",
+        }
+        for e in entries
+    ]
+    return {
+        "number": incident.number,
+        "state": incident.flow.state,
+        "state_label": state_label(incident.flow.state),
+        "category_name": incident.category.name,
+        "reported_at": local(incident.reported_at),
+        "closed_at": local(incident.closed_at),
+        "merged_into": incident.merged_into.number if incident.merged_into else "",
+        "satisfaction": incident.satisfaction,
+        "steps": steps,
+    }

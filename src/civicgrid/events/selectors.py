@@ -64,8 +64,15 @@ def filter_incidents(
     supervised: bool | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    step: str = "",
+    department: int | None = None,
 ) -> QuerySet[Incident]:
-    """The case list's filters; `category` may be a class (two digits) or a subclass."""
+    """The case list's filters; `category` may be a class (two digits) or a subclass.
+
+    With `step` (a transition or action on the timeline: register, dispatch, finish, rework,
+    close, evaluate …), `since`/`until` select the cases that took that step in the period,
+    instead of those reported in it: the cases behind a number of the command centre.
+    """
     if state == "open":
         qs = qs.filter(flow__state__in=loop.OPEN_STATES)
     elif state:
@@ -80,6 +87,15 @@ def filter_incidents(
         qs = qs.filter(source=source)
     if supervised is not None:
         qs = qs.filter(supervised=supervised)
+    if department is not None:
+        qs = qs.filter(handler_org_id=department)
+    if step:
+        took: dict[str, Any] = {"flow__timeline__transition": step}
+        if since is not None:
+            took["flow__timeline__at__gte"] = since
+        if until is not None:
+            took["flow__timeline__at__lt"] = until
+        return qs.filter(**took).distinct()
     if since is not None:
         qs = qs.filter(reported_at__gte=since)
     if until is not None:
@@ -218,6 +234,20 @@ def _rank(incident: Incident, workers: list[User], limit: int) -> list[Suggestio
 
 def categories_for_reporting() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
+
+
+def reports_by(user: Any) -> QuerySet[Incident]:
+    """The user's own reports, newest first, wherever they were made.
+
+    Deliberately not limited to the user's area: anyone may report what they see anywhere, and
+    a report the locator could not place waits at the town centre, outside a grid worker's
+    subtree. Only the reporter's own rows are read, so nobody sees a case they did not report.
+    """
+    return (
+        Incident.all_objects.filter(reporter_id=getattr(user, "pk", None) or 0)
+        .select_related("flow", "category", "region", "responsible_worker")
+        .order_by("-reported_at", "-pk")
+    )
 
 
 def actions_for(incident: Incident, user: Any) -> list[str]:

@@ -29,7 +29,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["user", "read_at"], name="notifications_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notifications_unread"),
+            # One person's list, newest first, a page at a time.
+            models.Index(fields=["user", "-created_at", "-id"], name="notifications_mine"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"

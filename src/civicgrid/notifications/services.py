@@ -1,34 +1,96 @@
-"""Telling people: store an in-app notification per recipient, once the change has committed."""
+"""Telling people: an in-app notification per recipient, then the external senders after commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicgrid.notifications import senders as external
 from civicgrid.notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing to tell some people (for `notify_many`)."""
+
+    users: Sequence[Any]
+    code: str
+    title: str
+    body: str = ""
+    link: str = ""
 
 
 def notify(
     *, users: Iterable[Any], code: str, title: str, body: str = "", link: str = ""
 ) -> list[Notification]:
     """One notification per distinct active user (inside the caller's transaction)."""
+    return notify_many([Message(list(users), code, title, body, link)])
+
+
+def notify_many(messages: Iterable[Message]) -> list[Notification]:
+    """Several messages in one INSERT (the deadline job tells thousands of people at once).
+
+    External senders (e-mail, SMS) get the rows only once the caller's transaction commits,
+    through a task each: a rolled-back change tells nobody, and a slow mail server never
+    slows the request or job that caused the notification.
+    """
     now = timezone.now()
-    seen: set[int] = set()
     rows = []
-    for user in users:
-        if user is None or not getattr(user, "is_active", False) or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        rows.append(
-            Notification(
-                user=user, code=code, title=title[:200], body=body, link=link, created_at=now
+    for message in messages:
+        seen: set[int] = set()
+        for user in message.users:
+            if user is None or not getattr(user, "is_active", False) or user.pk in seen:
+                continue
+            seen.add(user.pk)
+            rows.append(
+                Notification(
+                    user_id=user.pk,
+                    code=message.code,
+                    title=message.title[:200],
+                    body=message.body,
+                    link=message.link,
+                    created_at=now,
+                )
             )
-        )
     created = Notification.objects.bulk_create(rows)
+    if created and settings.NOTIFICATION_SENDERS:
+        ids = [row.pk for row in created]
+        # robust: a queue that cannot take the task must not undo what already committed.
+        transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
     return created
+
+
+def _enqueue_deliveries(ids: list[int]) -> None:
+    from civicgrid.notifications.tasks import deliver_notification
+
+    for pk in ids:
+        deliver_notification.enqueue(pk)
+
+
+def deliver(notification_id: int, *, only: list[str] | None = None) -> list[str]:
+    """Hand one notification to the external senders; returns the senders that failed.
+
+    A failing sender is logged and does not stop the others; the in-app row stays as it is.
+    """
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None or not notification.user.is_active:
+        return []
+    failed = []
+    for path, sender in external.configured(only):
+        try:
+            sender.send(notification)
+        except Exception:
+            logger.exception("notification %s: sender %s failed", notification_id, path)
+            failed.append(path)
+    return failed
 
 
 @transaction.atomic

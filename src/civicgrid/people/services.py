@@ -15,6 +15,7 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.identity import IdNumber, parse_id_number, parse_phone
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
+from civicgrid.core.text import refuse_control_characters
 from civicgrid.people import actions
 from civicgrid.people.models import ChangeRequest, Household, Resident, ResidentTag, Tag
 from civicgrid.regions.levels import Level
@@ -62,6 +63,7 @@ def _micro_grid_in_scope(code: str, by: Any) -> Region:
 
 def _check_text(field: str, value: str, *, max_length: int) -> str:
     value = (value or "").strip()
+    refuse_control_characters(value, code=f"people.{field}_bad_characters", field=field)
     if not value:
         raise DomainError(
             f"people.{field}_required",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from civicgrid.core.actor import current_actor
 from civicgrid.core.errors import Conflict, DomainError, NotFound
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
+from civicgrid.core.text import refuse_control_characters
 from civicgrid.regions.models import Region
 from civicgrid.workflow import definitions
 from civicgrid.workflow.deadlines import add_working_hours
@@ -91,6 +92,7 @@ def _not_terminal(workflow: Workflow, flow: Flow) -> None:
 
 def _required_text(value: str, code: str, message: str | Promise) -> str:
     value = (value or "").strip()
+    refuse_control_characters(value, code="workflow.bad_characters", field=_("text"))
     if not value:
         raise DomainError(code, message)
     return value
@@ -279,6 +281,96 @@ def transition(
         data={"inputs": inputs, "due_at": due_at},
     )
     return flow
+
+
+@transaction.atomic
+def transition_many(
+    *,
+    moves: Sequence[tuple[Flow, int, Mapping[str, Any]]],
+    name: str,
+    by: Any,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Flow]:
+    """The same transition for many flows at once (system jobs), in a few statements.
+
+    `moves` are (flow, expected version, inputs). Flows that moved on meanwhile (another
+    version or state) are skipped, not refused: the list returned holds the flows taken,
+    updated in place. The rows are locked first, so on PostgreSQL a flow being changed by
+    someone else at this moment is skipped too (it is looked at again on the next run).
+    """
+    if not moves:
+        return []
+    first = _workflow(moves[0][0].workflow).transition(name)
+    if first is None:
+        raise DomainError(
+            "workflow.unknown_transition",
+            _("%(name)s is not a step of this case type.") % {"name": name},
+            transition=name,
+        )
+    require(by, first.capability)
+    now = now or timezone.now()
+    current = dict(
+        Flow.all_objects.select_for_update(skip_locked=True)
+        .filter(pk__in=[flow.pk for flow, _v, _i in moves])
+        .values_list("pk", "version")
+    )
+    taken: list[tuple[Flow, str, dict[str, Any]]] = []
+    for flow, expected_version, inputs in moves:
+        declared = _workflow(flow.workflow)
+        step = declared.transition(name)
+        if step is None or current.get(flow.pk) != expected_version:
+            continue
+        if flow.state not in step.sources or not is_within(flow.region_id, by):
+            continue
+        try:
+            _check_inputs(step, inputs)
+            _check_guard(step, flow, by, inputs)
+        except DomainError:
+            continue
+        from_state = flow.state
+        flow.due_at, flow.due_soon_at = _stage_deadline(
+            declared, flow, step.target, now, step.stage_hours
+        )
+        flow.state, flow.stage_started_at, flow.overdue = step.target, now, False
+        flow.version, flow.updated_at = expected_version + 1, now
+        taken.append((flow, from_state, dict(inputs)))
+    flows = [flow for flow, _f, _i in taken]
+    # One UPDATE per distinct outcome (flows of one category and priority share it), not a
+    # CASE per row: the rows are locked, so their versions are the ones just read.
+    outcomes: dict[tuple[str, datetime | None, datetime | None], list[int]] = {}
+    for flow in flows:
+        outcomes.setdefault((flow.state, flow.due_at, flow.due_soon_at), []).append(flow.pk)
+    for (state, due_at, due_soon_at), pks in outcomes.items():
+        Flow.all_objects.filter(pk__in=pks).update(
+            state=state,
+            version=F("version") + 1,
+            stage_started_at=now,
+            due_at=due_at,
+            due_soon_at=due_soon_at,
+            overdue=False,
+            updated_at=now,
+        )
+    actor = current_actor()
+    user = by if by is not None else actor.user
+    label = (user.get_username() if user is not None else actor.label)[:150]
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            flow=flow,
+            kind=Kind.TRANSITION,
+            at=now,
+            actor_id=user.pk if isinstance(user, models.Model) else None,
+            actor_label=label,
+            source_ip=actor.source_ip,
+            transition=name,
+            from_state=from_state,
+            to_state=flow.state,
+            note=note,
+            data={"inputs": inputs, "due_at": flow.due_at},
+        )
+        for flow, from_state, inputs in taken
+    )
+    return flows
 
 
 @transaction.atomic

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError, Forbidden
 from civicgrid.core.scoping import is_within
+from civicgrid.core.text import refuse_control_characters
+from civicgrid.events import signals
 from civicgrid.events.models import Incident
 from civicgrid.notifications import services as notifications
 
@@ -68,9 +73,17 @@ def require_verifier(incident: Incident, by: Any) -> None:
         raise Forbidden("events.not_your_area", _("Only the reporter's area can verify this case."))
 
 
+def announce(incident: Incident, action: str, at: datetime | None = None) -> None:
+    """Tell listeners (events.signals.case_changed) inside the change's transaction, once every
+    field the change touches is saved: the last line of each service."""
+    signals.case_changed.send(
+        sender=Incident, incident=incident, action=action, at=at or timezone.now()
+    )
+
+
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
-    # NUL cannot be stored in a PostgreSQL text column (SQLite would keep it): dropped on both.
-    value = (value or "").replace("\x00", "").strip()
+    value = (value or "").strip()
+    refuse_control_characters(value, code="events.bad_characters", field=field)
     if required and not value:
         raise DomainError(
             "events.missing_field", _("%(field)s is required.") % {"field": field}, field=field
@@ -85,21 +98,40 @@ def text(value: str | None, *, field: str, max_length: int, required: bool = Tru
     return value
 
 
+# Who works at a desk, by the length of its code: community staff, town or county operators.
+_DESK_ROLES = {12: Role.COMMUNITY_STAFF, 9: Role.TOWN_OPERATOR, 6: Role.COUNTY_OPERATOR}
+
+
 def desk_staff(desk_code: str) -> list[Any]:
     """The people working at a desk: community staff or the town/county operators there."""
-    roles = {
-        12: [Role.COMMUNITY_STAFF],
-        9: [Role.TOWN_OPERATOR],
-        6: [Role.COUNTY_OPERATOR],
-    }.get(len(desk_code), [Role.COUNTY_OPERATOR])
-    return list(User.objects.filter(region_id=desk_code, role__in=roles, is_active=True))
+    role = _DESK_ROLES.get(len(desk_code), Role.COUNTY_OPERATOR)
+    return list(User.objects.filter(region_id=desk_code, role=role, is_active=True))
 
 
-def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
-    notifications.notify(
+def desk_staff_many(desk_codes: Iterable[str]) -> dict[str, list[Any]]:
+    """`desk_staff` for many desks in one query (the deadline job's batches)."""
+    codes = set(desk_codes)
+    staff: dict[str, list[Any]] = {code: [] for code in codes}
+    found = User.objects.filter(region_id__in=codes, role__in=set(_DESK_ROLES.values()))
+    for user in found.filter(is_active=True):
+        code = user.region_id or ""
+        if _DESK_ROLES.get(len(code), Role.COUNTY_OPERATOR) == user.role:
+            staff[code].append(user)
+    return staff
+
+
+def message(
+    users: list[Any], incident: Incident, code: str, title: str, body: str = ""
+) -> notifications.Message:
+    """What `tell` says, for `notifications.notify_many` (many cases in one INSERT)."""
+    return notifications.Message(
         users=users,
         code=code,
         title=f"{incident.number} {title}",
         body=body,
         link=f"/events/{incident.number}/",
     )
+
+
+def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
+    notifications.notify_many([message(users, incident, code, title, body)])

@@ -1,28 +1,41 @@
-"""The periodic deadline job: mark overdue, warn before, escalate after, chase departments."""
+"""The periodic deadline job: mark overdue, warn before, escalate after, chase departments.
+
+Everything is done in batches, a few statements each: one transaction per batch locks its
+cases (PostgreSQL skips cases that a request or another run holds at that moment: they are
+looked at again on the next run), marks them, escalates them together and tells people in one
+INSERT. Each case is warned once per stage and acted on once per stage when overdue (markers
+on the incident), however often and however many copies of the job run.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.models import User
 from civicgrid.core.actor import SYSTEM
-from civicgrid.core.errors import DomainError
 from civicgrid.events import loop
-from civicgrid.events.models import Incident, Summons, Whistle
-from civicgrid.events.services.common import desk_staff, tell
-from civicgrid.events.services.escalation import escalate
-from civicgrid.events.services.steps import _handler_people
+from civicgrid.events.models import Incident, Summons
+from civicgrid.events.services.common import desk_staff_many, message
+from civicgrid.events.services.escalation import escalate_overdue
+from civicgrid.notifications import services as notifications
 from civicgrid.workflow import services as flows
+from civicgrid.workflow.models import Flow
 
-# Cases handled per batch: escalations are few, but a backlog after downtime must not stall.
+# Cases handled per batch (one transaction each).
 BATCH = 500
+# A run takes no new batch after this many seconds: a backlog after downtime is worked off
+# over a few runs instead of holding one run (and its locks) for long.
+TIME_BUDGET = 45.0
 
 
 @dataclass(frozen=True)
@@ -34,112 +47,222 @@ class DeadlineReport:
     summonses_overdue: int
 
 
-def _who_acts(incident: Incident) -> list[object]:
-    """Whoever the current stage waits for: the handler while it is with them, else the desk."""
-    if incident.flow.state in loop.WITH_HANDLER:
-        return _handler_people(incident)
-    if incident.flow.state == loop.HANDLED and incident.reporter is not None:
-        return [incident.reporter]
-    return desk_staff(incident.desk_id)
-
-
 def _open_incidents() -> QuerySet[Incident]:
-    return Incident.all_objects.select_related("flow", "handler_user", "reporter").filter(
-        flow__workflow=loop.NAME, flow__state__in=loop.OPEN_STATES
-    )
+    return Incident.all_objects.filter(flow__workflow=loop.NAME, flow__state__in=loop.OPEN_STATES)
 
 
-def _warn(now: datetime) -> int:
-    due_soon = (
+def _due_soon(now: datetime) -> QuerySet[Incident]:
+    return (
         _open_incidents()
         .filter(flow__overdue=False, flow__due_soon_at__lte=now)
         .exclude(warned_for_stage=F("flow__stage_started_at"))
     )
-    count = 0
-    for incident in due_soon[:BATCH]:
-        if _claim(incident, "warned_for_stage"):
-            tell(_who_acts(incident), incident, "events.due_soon", _("due soon"))
-            count += 1
-    return count
 
 
-def _claim(incident: Incident, field: str) -> bool:
-    """Compare-and-set on the stage marker: of two jobs running at once, one tells people."""
-    stage = incident.flow.stage_started_at
-    claimed = (
-        Incident.all_objects.filter(pk=incident.pk)
-        .exclude(**{field: stage})
-        .update(**{field: stage})
-    )
-    return claimed == 1
-
-
-def _act_on_overdue(now: datetime) -> tuple[int, int]:
-    overdue = (
+def _overdue() -> QuerySet[Incident]:
+    return (
         _open_incidents()
         .filter(flow__overdue=True)
         .exclude(overdue_for_stage=F("flow__stage_started_at"))
     )
-    escalated = notified = 0
-    auto = getattr(settings, "EVENTS_AUTO_ESCALATE", True)
-    for incident in overdue[:BATCH]:
-        if (
-            auto
-            and incident.flow.state in loop.ESCALABLE
-            and incident.level < Incident.Level.COUNTY
-        ):
-            try:
-                with transaction.atomic():
-                    escalate(
-                        incident=incident,
-                        by=SYSTEM,
-                        version=incident.flow.version,
-                        reason=Whistle.Reason.OVERDUE,
-                        now=now,
-                    )
-                escalated += 1
-                continue
-            except DomainError:
-                # Someone changed the case meanwhile; the next run sees it as it is now.
-                continue
-        if _claim(incident, "overdue_for_stage"):
-            tell(_who_acts(incident), incident, "events.overdue", _("overdue"))
-            notified += 1
-    return escalated, notified
 
 
-def _chase_summonses(now: datetime) -> int:
-    late = list(
-        Summons.objects.select_related("whistle__incident", "organisation").filter(
-            acknowledged_at__isnull=True, overdue=False, due_at__lte=now
-        )[:BATCH]
+# What the job reads of a case: who to tell, and what escalation needs (not the description).
+_BATCH_FIELDS = (
+    "number", "region", "desk", "level", "reporter", "handler_kind", "handler_user",
+    "handler_org", "handler_region", "flow__workflow", "flow__state", "flow__version",
+    "flow__region", "flow__category", "flow__priority", "flow__stage_started_at",
+    "warned_for_stage", "overdue_for_stage", "flow__due_at", "flow__due_soon_at",
+    "flow__overdue",
+)  # fmt: skip
+
+
+def _lock_batch(ids: list[int], still: Callable[[Incident], bool]) -> list[Incident]:
+    """The cases of `ids` with their flows, locked, that `still` holds for under the lock.
+
+    Rows that others hold are skipped (the next run looks at them). The conditions are checked
+    here rather than in SQL so that the lookup is by primary key whatever the planner believes
+    about the flows just marked overdue (their statistics lag behind the sweep).
+    """
+    locked = (
+        Incident.all_objects.filter(pk__in=ids)
+        .select_related("flow")
+        .only(*_BATCH_FIELDS)
+        .select_for_update(skip_locked=True, of=("self", "flow"))
+        .order_by("pk")
     )
-    chased = 0
-    for summons in late:
-        if Summons.objects.filter(pk=summons.pk, overdue=False).update(overdue=True) != 1:
-            continue
-        chased += 1
-        incident = summons.whistle.incident
-        members = User.objects.filter(organisation=summons.organisation, is_active=True)
-        tell(
-            [*members, *desk_staff(summons.whistle.desk_id)],
-            incident,
-            "events.summons_overdue",
-            _("%(department)s has not reported for duty") % {"department": summons.organisation},
+    return [incident for incident in locked if still(incident)]
+
+
+def _is_open(incident: Incident) -> bool:
+    return incident.flow.workflow == loop.NAME and incident.flow.state in loop.OPEN_STATES
+
+
+def _still_due_soon(now: datetime) -> Callable[[Incident], bool]:
+    def still(incident: Incident) -> bool:
+        flow = incident.flow
+        return (
+            _is_open(incident)
+            and not flow.overdue
+            and flow.due_soon_at is not None
+            and flow.due_soon_at <= now
+            and incident.warned_for_stage != flow.stage_started_at
         )
+
+    return still
+
+
+def _still_overdue(incident: Incident) -> bool:
+    flow = incident.flow
+    return (
+        _is_open(incident) and flow.overdue and incident.overdue_for_stage != flow.stage_started_at
+    )
+
+
+def _in_batches(candidates: QuerySet[Incident], until: float) -> Iterator[list[int]]:
+    """The candidates' ids, most urgent first, a batch at a time while time is left.
+
+    They are found once per run: one scan of the due cases, not one per batch (the cases
+    already warned stay in that range until their stage ends, and would be read again).
+    """
+    ids = list(candidates.order_by("flow__due_at", "pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH):
+        if time.monotonic() >= until:
+            return
+        yield ids[start : start + BATCH]
+
+
+class _Recipients:
+    """Whoever each case's current stage waits for, loaded for a whole batch in three queries:
+    the handler while it is with them, the reporter while it waits for verification, else the
+    desk."""
+
+    def __init__(self, incidents: list[Incident]) -> None:
+        with_handler = [i for i in incidents if i.flow.state in loop.WITH_HANDLER]
+        user_ids = {i.handler_user_id for i in with_handler if i.handler_user_id}
+        user_ids |= {
+            i.reporter_id for i in incidents if i.flow.state == loop.HANDLED and i.reporter_id
+        }
+        self.users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
+        org_ids = {i.handler_org_id for i in with_handler if i.handler_org_id}
+        self.members: dict[int, list[Any]] = {pk: [] for pk in org_ids}
+        for member in User.objects.filter(organisation_id__in=org_ids, is_active=True):
+            self.members[member.organisation_id].append(member)  # type: ignore[index]
+        desks = {i.desk_id for i in incidents} | {
+            i.handler_region_id for i in with_handler if i.handler_region_id
+        }
+        self.staff = desk_staff_many(desks)
+
+    def of(self, incident: Incident) -> list[Any]:
+        if incident.flow.state in loop.WITH_HANDLER:
+            if incident.handler_user_id is not None:
+                return [self.users[incident.handler_user_id]]
+            if incident.handler_org_id is not None:
+                return self.members[incident.handler_org_id]
+            if incident.handler_region_id:
+                return self.staff[incident.handler_region_id]
+            return []
+        if incident.flow.state == loop.HANDLED:
+            user = self.users.get(incident.reporter_id or 0)
+            return [user] if user is not None else []
+        return self.staff[incident.desk_id]
+
+
+def _mark_and_tell(incidents: list[Incident], marker: str, code: str, title: str) -> None:
+    """Set the stage marker of each case to its current stage, and tell whoever it waits for.
+
+    The flows are locked with the incidents, so the stage copied is the one just read.
+    """
+    stage = Flow.all_objects.filter(pk=OuterRef("flow_id")).order_by().values("stage_started_at")
+    Incident.all_objects.filter(pk__in=[i.pk for i in incidents]).update(
+        **{marker: Subquery(stage)}
+    )
+    recipients = _Recipients(incidents)
+    notifications.notify_many(
+        message(recipients.of(incident), incident, code, title) for incident in incidents
+    )
+
+
+def _warn_batch(now: datetime, ids: list[int]) -> int:
+    with transaction.atomic():
+        batch = _lock_batch(ids, _still_due_soon(now))
+        _mark_and_tell(batch, "warned_for_stage", "events.due_soon", _("due soon"))
+    return len(batch)
+
+
+def _overdue_batch(now: datetime, ids: list[int]) -> tuple[int, int]:
+    """(escalated, told they are overdue)."""
+    auto = getattr(settings, "EVENTS_AUTO_ESCALATE", True)
+    with transaction.atomic():
+        batch = _lock_batch(ids, _still_overdue)
+        escalable = [
+            i
+            for i in batch
+            if auto and i.flow.state in loop.ESCALABLE and i.level < Incident.Level.COUNTY
+        ]
+        escalated = escalate_overdue(incidents=escalable, by=SYSTEM, now=now)
+        # A case that should have gone up but could not had moved on meanwhile: the next run
+        # reads it afresh. Everything else is told once that it is overdue.
+        left = {i.pk for i in escalable}
+        rest = [i for i in batch if i.pk not in left]
+        _mark_and_tell(rest, "overdue_for_stage", "events.overdue", _("overdue"))
+    return len(escalated), len(rest)
+
+
+def _chase(now: datetime, until: float) -> int:
+    """Summoned departments late to report for duty (few: a batch or two)."""
+    chased = 0
+    while time.monotonic() < until:
+        count = _chase_batch(now)
+        chased += count
+        if count < BATCH:
+            break
     return chased
+
+
+def _chase_batch(now: datetime) -> int:
+    with transaction.atomic():
+        late = list(
+            Summons.objects.select_related("whistle__incident", "organisation")
+            .filter(acknowledged_at__isnull=True, overdue=False, due_at__lte=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("due_at", "pk")[:BATCH]
+        )
+        Summons.objects.filter(pk__in=[s.pk for s in late]).update(overdue=True)
+        org_ids = {s.organisation_id for s in late}
+        members: dict[int, list[Any]] = {pk: [] for pk in org_ids}
+        for member in User.objects.filter(organisation_id__in=org_ids, is_active=True):
+            members[member.organisation_id].append(member)  # type: ignore[index]
+        staff = desk_staff_many(s.whistle.desk_id for s in late)
+        notifications.notify_many(
+            message(
+                [*members[s.organisation_id], *staff[s.whistle.desk_id]],
+                s.whistle.incident,
+                "events.summons_overdue",
+                _("%(department)s has not reported for duty") % {"department": s.organisation},
+            )
+            for s in late
+        )
+    return len(late)
 
 
 def run_deadlines(*, now: datetime | None = None) -> DeadlineReport:
     """One pass of the deadline job; safe to run as often as wanted, and in parallel."""
     now = now or timezone.now()
+    until = time.monotonic() + TIME_BUDGET
     swept = flows.sweep_deadlines(now=now)
-    warned = _warn(now)
-    escalated, notified = _act_on_overdue(now)
+    escalated = notified = warned = 0
+    # Overdue cases first: when time runs short, acting on them matters most.
+    for ids in _in_batches(_overdue(), until):
+        went_up, told = _overdue_batch(now, ids)
+        escalated, notified = escalated + went_up, notified + told
+    chased = _chase(now, until)
+    for ids in _in_batches(_due_soon(now), until):
+        warned += _warn_batch(now, ids)
     return DeadlineReport(
         marked_overdue=swept.marked_overdue,
         warned=warned,
         escalated=escalated,
         overdue_notified=notified,
-        summonses_overdue=_chase_summonses(now),
+        summonses_overdue=chased,
     )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +17,18 @@ from civicgrid.core.errors import Conflict, DomainError, Forbidden
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Incident, Summons, Whistle
-from civicgrid.events.services.common import DESK_LENGTH, desk_staff, require_desk, tell, text
+from civicgrid.events.services.common import (
+    DESK_LENGTH,
+    announce,
+    desk_staff,
+    desk_staff_many,
+    message,
+    require_desk,
+    tell,
+    text,
+)
 from civicgrid.events.services.steps import step
+from civicgrid.notifications import services as notifications
 from civicgrid.workflow import services as flows
 
 # Departments summoned by a whistle report for duty within this many hours unless told otherwise.
@@ -78,7 +89,63 @@ def escalate(
         raised_at=now,
     )
     tell(desk_staff(desk), incident, "events.whistle", str(_("whistle: case escalated")), note)
+    announce(incident, "escalate")
     return whistle
+
+
+def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -> list[Incident]:
+    """The deadline job's escalation of many overdue cases at once, in a few statements: each
+    goes one level up as a whistle (reason: deadline passed), as `escalate` does for one case.
+
+    The caller holds the incidents' rows locked. Cases already with the county, or whose flow
+    moved on meanwhile, are left out; the cases escalated are returned.
+    """
+    targets: dict[int, tuple[Incident, Incident.Level, str]] = {}
+    moves = []
+    for incident in incidents:
+        if incident.level >= Incident.Level.COUNTY:
+            continue
+        level = Incident.Level(incident.level + 1)
+        desk = incident.region_id[: DESK_LENGTH[level]]
+        targets[incident.flow_id] = (incident, level, desk)
+        inputs = {"reason": Whistle.Reason.OVERDUE, "level": int(level), "desk": desk}
+        moves.append((incident.flow, incident.flow.version, inputs))
+    moved = flows.transition_many(moves=moves, name="escalate", by=by, now=now)
+    done = []
+    for flow in moved:
+        incident, level, desk = targets[flow.pk]
+        incident.level, incident.desk_id = level, desk
+        incident.handler_kind, incident.handler_user, incident.handler_org = "", None, None
+        incident.handler_region_id = None
+        done.append(incident)
+    for new_level in {Incident.Level(incident.level) for incident in done}:
+        Incident.all_objects.filter(pk__in=[i.pk for i in done if i.level == new_level]).update(
+            level=new_level,
+            desk_id=Substr("region_id", 1, DESK_LENGTH[new_level]),
+            handler_kind="",
+            handler_user=None,
+            handler_org=None,
+            handler_region=None,
+        )
+    Whistle.objects.bulk_create(
+        Whistle(
+            incident=incident,
+            level=incident.level,
+            desk_id=incident.desk_id,
+            reason=Whistle.Reason.OVERDUE,
+            raised_by=_actor_label(by),
+            raised_at=now,
+        )
+        for incident in done
+    )
+    staff = desk_staff_many(incident.desk_id for incident in done)
+    title = str(_("whistle: case escalated"))
+    notifications.notify_many(
+        message(staff[incident.desk_id], incident, "events.whistle", title) for incident in done
+    )
+    for incident in done:
+        announce(incident, "escalate", now)
+    return done
 
 
 def _organisations(incident: Incident, ids: Sequence[int]) -> list[Organisation]:

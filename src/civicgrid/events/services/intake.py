@@ -23,7 +23,7 @@ from civicgrid.core.identity import parse_phone
 from civicgrid.core.permissions import require
 from civicgrid.events import categories, loop
 from civicgrid.events.models import Category, FieldPosition, Incident, Photo, Priority
-from civicgrid.events.services.common import LEVEL_OF_LENGTH, desk_staff, tell, text
+from civicgrid.events.services.common import LEVEL_OF_LENGTH, announce, desk_staff, tell, text
 from civicgrid.regions.locate import locate_point, validate_coordinates
 from civicgrid.regions.models import Region
 from civicgrid.workflow import services as flows
@@ -145,10 +145,14 @@ def report_incident(
     client_key: str | None = None,
     fallback_region: str | None = None,
     attributes: dict[str, Any] | None = None,
+    media_url: str = "",
     now: datetime | None = None,
 ) -> tuple[Incident, bool]:
     """Take in one report; returns (incident, created). A replay of the same `client_key` with
-    the same content returns the first case and creates nothing."""
+    the same content returns the first case and creates nothing.
+
+    `media_url` is a link an outside client (Open311) gave to its own copy of a photo: it is
+    kept as given, never fetched, and stands in for a required photo."""
     if by is not None:
         require(by, Cap.EVENTS_REPORT)
     if source not in Incident.Source.values:
@@ -158,7 +162,9 @@ def report_incident(
     address = text(address, field="address", max_length=200, required=False)
     if priority is not None and priority not in Priority.values:
         raise DomainError("events.bad_priority", _("Priority must be 0, 1 or 2."))
+    reporter_name = text(reporter_name, field="name", max_length=50, required=False)
     reporter_phone = parse_phone(reporter_phone) if (reporter_phone or "").strip() else ""
+    media_url = text(media_url, field="media_url", max_length=500, required=False)
     # A reporter may raise the priority (an emergency) but never lower the category's.
     level = max(cat.priority, priority or 0)
     key = (client_key or "").strip() or None
@@ -170,6 +176,8 @@ def report_incident(
             category=cat.code, description=description, lng=lng, lat=lat, address=address,
             priority=level, phone=reporter_phone,
             photos=[hashlib.sha256(p).hexdigest() for p in photos],
+            # Only when given, so that keys sent before links existed still match.
+            **({"media_url": media_url} if media_url else {}),
         )  # fmt: skip
         # Most keys are new: a bare probe first, the case and its flow only for a replay.
         if Incident.all_objects.filter(client_key=key).exists():
@@ -177,36 +185,34 @@ def report_incident(
             if earlier is not None:
                 return earlier, False
     cleaned = _clean_photos(photos)
-    if cat.photo_required and not cleaned:
+    if cat.photo_required and not cleaned and not media_url:
         raise DomainError(
             "events.photo_required",
             _("A photo is required for %(category)s.") % {"category": cat.name},
             category=cat.code,
         )
     microgrid = _locate(lng, lat)
-    now = now or timezone.now()
+    fields = dict(
+        cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
+        address=address, priority=level, microgrid=microgrid,
+        fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
+        reporter_name=reporter_name, reporter_phone=reporter_phone, key=key, digest=digest,
+        attributes=attributes or {}, media_url=media_url, cleaned=cleaned,
+        now=now or timezone.now(),
+    )  # fmt: skip
     for attempt in range(NUMBER_ATTEMPTS):
         try:
             with transaction.atomic():
-                incident = _create(
-                    cat=cat, description=description, by=by, source=source, lng=lng, lat=lat,
-                    address=address, priority=level, microgrid=microgrid,
-                    fallback=_fallback_region(by, fallback_region) if microgrid is None else "",
-                    reporter_name=reporter_name, reporter_phone=reporter_phone, key=key,
-                    digest=digest, attributes=attributes or {}, cleaned=cleaned, now=now,
-                )  # fmt: skip
+                return _create(**fields), True
         except IntegrityError:
             # Two submissions with one key raced; the other one won and is the answer.
             earlier = _replay(key, digest) if key is not None else None
             if earlier is not None:
                 return earlier, False
-            # Otherwise a case number was drawn twice (a district's year of reports makes that
-            # likely somewhere): everything was rolled back, draw again.
             if attempt == NUMBER_ATTEMPTS - 1:
                 raise
-            continue
-        return incident, True
-    raise AssertionError("unreachable")  # pragma: no cover
+            # Otherwise two cases drew the same random number (about 1 in 10^9): draw again.
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _create(
@@ -226,6 +232,7 @@ def _create(
     key: str | None,
     digest: str,
     attributes: dict[str, Any],
+    media_url: str,
     cleaned: Sequence[photo_files.CleanPhoto],
     now: datetime,
 ) -> Incident:
@@ -268,9 +275,11 @@ def _create(
         client_key=key,
         client_digest=digest,
         open311_attributes=attributes,
+        media_url=media_url,
         reported_at=now,
     )
     store_photos(incident, cleaned, Photo.Stage.REPORT, now)
+    announce(incident, "reported", now)
     if isinstance(by, User) and lng is not None and lat is not None:
         # One upsert (INSERT … ON CONFLICT DO UPDATE) rather than a locked read and a write.
         FieldPosition.objects.bulk_create(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -13,13 +14,15 @@ from civicgrid.core.errors import Conflict, DomainError
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
 from civicgrid.events.models import Incident
-from civicgrid.events.services.common import require_desk, tell
+from civicgrid.events.services.common import announce, require_desk, tell
 from civicgrid.events.services.steps import step
 from civicgrid.workflow import services as flows
 
 
 @transaction.atomic
-def merge(*, incident: Incident, into: Incident, by: Any, version: int) -> Incident:
+def merge(
+    *, incident: Incident, into: Incident, by: Any, version: int, now: datetime | None = None
+) -> Incident:
     """Close `incident` as a duplicate of `into`; the reporter follows the surviving case."""
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
@@ -32,7 +35,7 @@ def merge(*, incident: Incident, into: Incident, by: Any, version: int) -> Incid
         raise DomainError(
             "events.merge_other_category", _("Only reports of the same category can be merged.")
         )
-    now = timezone.now()
+    now = now or timezone.now()
     step(incident, "merge", by=by, version=version, inputs={"into": into.number}, now=now)
     incident.merged_into, incident.closed_at = into, now
     incident.save(update_fields=["merged_into", "closed_at"])
@@ -46,4 +49,5 @@ def merge(*, incident: Incident, into: Incident, by: Any, version: int) -> Incid
             "events.merged",
             str(_("merged into %(number)s") % {"number": into.number}),
         )
+    announce(incident, "merge", now)
     return incident

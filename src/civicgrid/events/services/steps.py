@@ -22,6 +22,7 @@ from civicgrid.core.scoping import is_within
 from civicgrid.events import loop
 from civicgrid.events.models import Incident, Photo
 from civicgrid.events.services.common import (
+    announce,
     desk_staff,
     require_desk,
     require_handler,
@@ -67,7 +68,8 @@ def step(
     now: datetime | None = None,
 ) -> Flow:
     """Take one declared transition of the incident's flow (state, role, inputs, version)."""
-    return flows.transition(
+    now = now or timezone.now()
+    flow = flows.transition(
         flow=incident.flow,
         name=name,
         by=by,
@@ -76,6 +78,7 @@ def step(
         note=note,
         now=now,
     )
+    return flow
 
 
 def _save(incident: Incident, *fields: str) -> Incident:
@@ -84,26 +87,33 @@ def _save(incident: Incident, *fields: str) -> Incident:
 
 
 @transaction.atomic
-def register(*, incident: Incident, by: Any, version: int, note: str = "") -> Incident:
+def register(
+    *, incident: Incident, by: Any, version: int, note: str = "", now: datetime | None = None
+) -> Incident:
     """立案: the desk accepts the report as a case to dispatch."""
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
-    step(incident, "register", by=by, version=version, note=note)
+    now = now or timezone.now()
+    step(incident, "register", by=by, version=version, note=note, now=now)
+    announce(incident, "register", now)
     return incident
 
 
 @transaction.atomic
-def reject(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
+def reject(
+    *, incident: Incident, by: Any, version: int, reason: str, now: datetime | None = None
+) -> Incident:
     """不予立案: not a case for us, with the reason the reporter will see."""
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     reason = text(reason, field="reason", max_length=500)
-    now = timezone.now()
+    now = now or timezone.now()
     step(incident, "reject", by=by, version=version, inputs={"reason": reason}, now=now)
     incident.closed_at = now
     _save(incident, "closed_at")
     if incident.reporter is not None:
         tell([incident.reporter], incident, "events.rejected", str(_("not registered")), reason)
+    announce(incident, "reject", now)
     return incident
 
 
@@ -151,7 +161,15 @@ def _handler_people(incident: Incident) -> list[Any]:
 
 
 @transaction.atomic
-def dispatch(*, incident: Incident, to: Handler, by: Any, version: int, note: str = "") -> Incident:
+def dispatch(
+    *,
+    incident: Incident,
+    to: Handler,
+    by: Any,
+    version: int,
+    note: str = "",
+    now: datetime | None = None,
+) -> Incident:
     """派单: send the case to a grid worker, a department or a community."""
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
@@ -166,29 +184,35 @@ def dispatch(*, incident: Incident, to: Handler, by: Any, version: int, note: st
         version=version,
         inputs={"handler": f"{to.kind}:{to.ref}", "handler_label": incident.handler_label},
         note=note,
+        now=now,
     )
     _save(incident, "handler_kind", "handler_user", "handler_org", "handler_region")
     tell(_handler_people(incident), incident, "events.dispatched", str(_("new work order")))
+    announce(incident, "dispatch", now)
     return incident
 
 
 @transaction.atomic
-def return_order(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
+def return_order(
+    *, incident: Incident, by: Any, version: int, reason: str, now: datetime | None = None
+) -> Incident:
     """退单: the handler says the order is not theirs; the desk dispatches it again."""
     require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     reason = text(reason, field="reason", max_length=500)
-    step(incident, "return", by=by, version=version, inputs={"reason": reason})
+    step(incident, "return", by=by, version=version, inputs={"reason": reason}, now=now)
     tell(desk_staff(incident.desk_id), incident, "events.returned", str(_("order sent back")))
+    announce(incident, "return", now)
     return incident
 
 
 @transaction.atomic
-def accept(*, incident: Incident, by: Any, version: int) -> Incident:
+def accept(*, incident: Incident, by: Any, version: int, now: datetime | None = None) -> Incident:
     """签收: the handler takes the order on."""
     require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
-    step(incident, "accept", by=by, version=version)
+    step(incident, "accept", by=by, version=version, now=now)
+    announce(incident, "accept", now)
     return incident
 
 
@@ -211,14 +235,20 @@ def _feedback_photos(incident: Incident, photos: list[bytes]) -> list[photo_file
 
 @transaction.atomic
 def finish(
-    *, incident: Incident, by: Any, version: int, result: str, photos: list[bytes] | None = None
+    *,
+    incident: Incident,
+    by: Any,
+    version: int,
+    result: str,
+    photos: list[bytes] | None = None,
+    now: datetime | None = None,
 ) -> Incident:
     """处置反馈: the handler reports what was done, with photos where the category needs them."""
     require(by, Cap.EVENTS_HANDLE)
     require_handler(incident, by)
     result = text(result, field="result", max_length=2000)
     cleaned = _feedback_photos(incident, list(photos or []))
-    now = timezone.now()
+    now = now or timezone.now()
     stored = store_photos(incident, cleaned, Photo.Stage.FEEDBACK, now)
     step(
         incident,
@@ -230,34 +260,49 @@ def finish(
     )
     verifiers = [incident.reporter] if incident.reporter is not None else []
     tell(verifiers or desk_staff(incident.desk_id), incident, "events.handled", str(_("handled")))
+    announce(incident, "finish", now)
     return incident
 
 
 @transaction.atomic
-def close(*, incident: Incident, by: Any, version: int, note: str = "") -> Incident:
+def close(
+    *, incident: Incident, by: Any, version: int, note: str = "", now: datetime | None = None
+) -> Incident:
     """核查通过, 结案: the reporter's side saw the result and closes the case."""
     require(by, Cap.EVENTS_VERIFY)
     require_verifier(incident, by)
-    now = timezone.now()
+    now = now or timezone.now()
     step(incident, "close", by=by, version=version, note=note, now=now)
     incident.closed_at = now
-    return _save(incident, "closed_at")
+    _save(incident, "closed_at")
+    announce(incident, "close", now)
+    return incident
 
 
 @transaction.atomic
-def rework(*, incident: Incident, by: Any, version: int, reason: str) -> Incident:
+def rework(
+    *, incident: Incident, by: Any, version: int, reason: str, now: datetime | None = None
+) -> Incident:
     """返工: the result does not hold; back to the handler with the reason."""
     require(by, Cap.EVENTS_VERIFY)
     require_verifier(incident, by)
     reason = text(reason, field="reason", max_length=500)
-    step(incident, "rework", by=by, version=version, inputs={"reason": reason})
+    step(incident, "rework", by=by, version=version, inputs={"reason": reason}, now=now)
     incident.rework_count += 1
     _save(incident, "rework_count")
     tell(_handler_people(incident), incident, "events.rework", str(_("sent back for rework")))
+    announce(incident, "rework", now)
     return incident
 
 
-def _evaluate(incident: Incident, satisfaction: str, comment: str, by: Any, label: str) -> None:
+def _evaluate(
+    incident: Incident,
+    satisfaction: str,
+    comment: str,
+    by: Any,
+    label: str,
+    now: datetime | None = None,
+) -> None:
     if incident.flow.state != loop.CLOSED:
         raise Conflict("events.not_closed", _("A case can be rated once it is closed."))
     if incident.satisfaction:
@@ -268,7 +313,7 @@ def _evaluate(incident: Incident, satisfaction: str, comment: str, by: Any, labe
             _("Rate it satisfied, basically satisfied or unsatisfied."),
         )
     comment = text(comment, field="comment", max_length=500, required=False)
-    now = timezone.now()
+    now = now or timezone.now()
     updated = Incident.all_objects.filter(pk=incident.pk, satisfaction="").update(
         satisfaction=satisfaction, evaluation_comment=comment, evaluated_at=now
     )
@@ -292,11 +337,19 @@ def _evaluate(incident: Incident, satisfaction: str, comment: str, by: Any, labe
 
 
 @transaction.atomic
-def evaluate(*, incident: Incident, by: Any, satisfaction: str, comment: str = "") -> Incident:
+def evaluate(
+    *,
+    incident: Incident,
+    by: Any,
+    satisfaction: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> Incident:
     """评价: the reporter rates the result."""
     if incident.reporter_id is None or incident.reporter_id != getattr(by, "pk", None):
         raise Forbidden("events.not_the_reporter", _("Only the reporter can rate this case."))
-    _evaluate(incident, satisfaction, comment, by, by.get_username())
+    _evaluate(incident, satisfaction, comment, by, by.get_username(), now)
+    announce(incident, "evaluate", now)
     return incident
 
 
@@ -327,6 +380,7 @@ def evaluate_as_citizen(
     """A citizen rates their case, proving it is theirs with the phone they reported with."""
     incident = citizen_case(number, phone)
     _evaluate(incident, satisfaction, comment, None, "citizen")
+    announce(incident, "evaluate")
     return incident
 
 
@@ -360,7 +414,9 @@ def confirm_location(
     incident.location_confirmed = True
     if incident.level == Incident.Level.COMMUNITY or len(incident.desk_id) > len(microgrid[:12]):
         incident.desk_id = microgrid[:12]
-    return _save(incident, "region", "lng", "lat", "location_confirmed", "desk")
+    _save(incident, "region", "lng", "lat", "location_confirmed", "desk")
+    announce(incident, "relocate")
+    return incident
 
 
 @transaction.atomic
@@ -377,4 +433,5 @@ def supervise(*, incident: Incident, by: Any, note: str) -> Incident:
     flows.record_event(flow=incident.flow, action="supervise", by=by, note=note)
     people = desk_staff(incident.desk_id) + _handler_people(incident)
     tell(people, incident, "events.supervised", str(_("supervised")), note)
+    announce(incident, "supervise")
     return incident

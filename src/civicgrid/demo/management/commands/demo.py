@@ -15,6 +15,7 @@ from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
 from civicgrid.demo.incidents import load_incidents
+from civicgrid.demo.resources import load_resources
 from civicgrid.events.categories import load_defaults
 from civicgrid.people.loading import load_area
 from civicgrid.regions.generation import (
@@ -164,6 +165,10 @@ class Command(BaseCommand):
             f"Incidents in {town.name}", partial(load_incidents, town_code=town.code)
         )
         self.stdout.write(f"  {made} reports along the loop")
+        added = self._timed(
+            "Emergency resources", partial(load_resources, county_code=DEMO_AREA, seed=2026)
+        )
+        self.stdout.write(f"  {added} shelters, depots, fire points, AEDs and medical points")
 
     def _timed(self, what: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()

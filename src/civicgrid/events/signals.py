@@ -1,0 +1,13 @@
+"""Signals other apps may listen to (the command centre keeps its rollups current with them).
+
+`case_changed` is sent inside the transaction of the change, after it was written, with
+`incident` (the Incident, its flow as it now is), `action` (the transition name, or
+"reported", "evaluate", "supervise", "relocate") and `at` (the time of the change). A receiver
+that raises rolls the change back: keep receivers small and correct.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+case_changed = Signal()

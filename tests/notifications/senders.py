@@ -1,0 +1,15 @@
+"""Senders for the tests: one that records what it was given, one whose gateway is down."""
+
+from __future__ import annotations
+
+SENT: list[tuple[str, int]] = []
+
+
+class RecordingSender:
+    def send(self, notification) -> None:
+        SENT.append(("recording", notification.pk))
+
+
+class BrokenSender:
+    def send(self, notification) -> None:
+        raise ConnectionError("gateway down")

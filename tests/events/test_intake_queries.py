@@ -13,8 +13,9 @@ from tests.events.conftest import IN_A1, IN_A2, LITTER
 
 # What a located report writes and reads: the idempotency probe, the flow's region, the flow,
 # its "created" entry, the grid worker, the incident, the reporter's position (one upsert).
-# Categories and the boundaries version come from the process's copies.
-STATEMENTS = 7
+# Categories and the boundaries version come from the process's copies. The command centre's
+# rollups listen inside the same transaction: the case's timeline read and one upsert.
+STATEMENTS = 7 + 2
 NOISE = "1004"  # 社会生活噪声扰民: no photo required
 
 

@@ -488,3 +488,18 @@ def test_the_api_tracks_with_the_same_steps_as_the_page(world, client):
     answer = client.post("/api/v1/events/track", body, content_type="application/json").json()
     assert answer["number"] == case.number
     assert [s["state"] for s in answer["steps"]] != []
+
+
+def test_the_case_list_shows_the_cases_behind_a_command_centre_number(world, as_user, report):
+    closed_today = report(category="1101")
+    steps.register(incident=closed_today, by=world.staff, version=closed_today.flow.version)
+    report(category="1101")  # reported today, never registered
+    staff = as_user(world.staff)
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    url = f"/events/?area={world.community_a.code}&since={today}&until={tomorrow}"
+    assert staff.get(url).context["page"].paginator.count == 2
+    registered = staff.get(url + "&step=register").context["page"].paginator.count
+    assert registered == 1
+    later = f"/events/?since={tomorrow}&until={tomorrow + timedelta(days=1)}&step=register"
+    assert staff.get(later).context["page"].paginator.count == 0

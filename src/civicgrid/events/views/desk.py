@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, register_converter
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -74,6 +76,12 @@ class CaseFilterForm(forms.Form):
         required=False,
     )
     supervised = forms.ChoiceField(label=gettext_lazy("Supervised"), choices=YES_NO, required=False)
+    # The command centre's numbers link here with a period (Beijing dates, end not included),
+    # and for counts of a step (dispatched, closed …) the step and the department.
+    since = forms.DateField(label=gettext_lazy("From"), required=False)
+    until = forms.DateField(label=gettext_lazy("Until (not included)"), required=False)
+    step = forms.SlugField(required=False, max_length=40, widget=forms.HiddenInput)
+    department = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, root: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,7 +107,18 @@ class CaseFilterForm(forms.Form):
             "overdue": yes_no(data["overdue"]),
             "source": data["source"],
             "supervised": yes_no(data["supervised"]),
+            "since": _midnight(data["since"]),
+            "until": _midnight(data["until"]),
+            "step": data["step"] or "",
+            "department": data["department"],
         }
+
+
+def _midnight(day: date | None) -> datetime | None:
+    """The start of a Beijing day (the site's time zone), or None."""
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _viewer(request: HttpRequest) -> Any:

@@ -152,3 +152,19 @@ def test_the_rebuild_command_refuses_bad_areas(world):
     with pytest.raises(DomainError) as err:
         rollups.rebuild(area="320199")
     assert err.value.code == "command.unknown_area"
+
+
+def test_escalations_by_the_deadline_job_count_as_the_rebuild_counts_them(world, report):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicgrid.events.services.deadlines import run_deadlines
+
+    late = [report(category="1101") for _ in range(3)]
+    done = run_deadlines(now=timezone.now() + timedelta(hours=2))
+    assert done.escalated == len(late)
+    live = table()
+    with scopes_disabled():
+        rollups.rebuild()
+    assert table() == live

@@ -11,7 +11,8 @@ class CommandConfig(AppConfig):
 
     def ready(self) -> None:
         from civicgrid.command import checks, rollups  # noqa: F401 - checks register themselves
-        from civicgrid.events.signals import case_changed
+        from civicgrid.events.signals import case_changed, cases_changed
 
         # Keeps the rollups current inside each change's transaction.
         case_changed.connect(rollups.on_case_changed, dispatch_uid="command.rollups")
+        cases_changed.connect(rollups.on_cases_changed, dispatch_uid="command.rollups_many")

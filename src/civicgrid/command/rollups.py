@@ -162,10 +162,11 @@ def _primary(entries: list[Entry], action: str) -> Entry | None:
     return None
 
 
-def change_of(incident: Incident, action: str) -> Facts:
+def change_of(incident: Incident, action: str, entries: list[Entry] | None = None) -> Facts:
     """What one announced change adds to the numbers: the case's facts now, less its facts
     just before the change (the entries before the change's own, at its place before)."""
-    entries = _entries(incident.flow_id)
+    if entries is None:
+        entries = _entries(incident.flow_id)
     now = facts(case_of(incident), entries)
     primary = _primary(entries, action)
     if primary is None or primary.kind == CREATED:
@@ -182,6 +183,26 @@ def on_case_changed(sender: Any, incident: Incident, action: str, **kwargs: Any)
     if action in NOT_COUNTED:
         return
     add_rows(expand(change_of(incident, action)))
+
+
+def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwargs: Any) -> None:
+    """events.signals.cases_changed: the same for many cases, with one read of their timelines
+    and one upsert of the rows they touch."""
+    if action in NOT_COUNTED or not incidents:
+        return
+    by_flow: dict[int, list[Entry]] = {}
+    rows = TimelineEntry.objects.filter(flow_id__in=[i.flow_id for i in incidents])
+    for row in rows.order_by("id").values("flow_id", *ENTRY_FIELDS):
+        by_flow.setdefault(row["flow_id"], []).append(entry_of(row))
+    total: Rows = {}
+    for incident in incidents:
+        for key, counts in expand(
+            change_of(incident, action, by_flow.get(incident.flow_id, []))
+        ).items():
+            row = total.setdefault(key, [0] * len(counts))
+            for i, v in enumerate(counts):
+                row[i] += v
+    add_rows(total)
 
 
 # --- rebuilding from history -------------------------------------------------------------------

@@ -11,3 +11,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 case_changed = Signal()
+
+# The same for many cases changed at once by one action (the deadline job's escalations), so a
+# listener can do its work in one go: sent with `incidents` (a list), `action` and `at`.
+cases_changed = Signal()

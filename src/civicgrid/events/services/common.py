@@ -81,6 +81,12 @@ def announce(incident: Incident, action: str, at: datetime | None = None) -> Non
     )
 
 
+def announce_many(incidents: list[Incident], action: str, at: datetime) -> None:
+    """`announce` for many cases changed by one action in one transaction."""
+    if incidents:
+        signals.cases_changed.send(sender=Incident, incidents=incidents, action=action, at=at)
+
+
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     refuse_control_characters(value, code="events.bad_characters", field=field)

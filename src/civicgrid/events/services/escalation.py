@@ -20,6 +20,7 @@ from civicgrid.events.models import Incident, Summons, Whistle
 from civicgrid.events.services.common import (
     DESK_LENGTH,
     announce,
+    announce_many,
     desk_staff,
     desk_staff_many,
     message,
@@ -143,8 +144,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
     notifications.notify_many(
         message(staff[incident.desk_id], incident, "events.whistle", title) for incident in done
     )
-    for incident in done:
-        announce(incident, "escalate", now)
+    announce_many(done, "escalate", now)
     return done
 
 

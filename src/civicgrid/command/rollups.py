@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -110,6 +111,28 @@ def _upsert_sql(n_rows: int) -> str:
     return insert + f"VALUES {', '.join([one] * n_rows)} " + conflict
 
 
+@functools.cache
+def _upsert_arrays_sql() -> str:
+    """PostgreSQL: the same upsert with one array parameter per column, whatever the number of
+    rows. psycopg parses and caches a statement of at most 50 parameters once; the VALUES form
+    (29 per row, 20 rows for a new report) was parsed afresh on every report (≈ 1.5 ms)."""
+    q = connection.ops.quote_name
+    table = q(Rollup._meta.db_table)
+    columns = [*KEY_COLUMNS, *COUNTERS]
+    arrays = ", ".join(f"%s::{Rollup._meta.get_field(c).db_type(connection)}[]" for c in columns)
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + EXCLUDED.{q(c)}" for c in COUNTERS)
+    conflict = f"ON CONFLICT ({', '.join(q(c) for c in KEY_COLUMNS)}) DO UPDATE SET {updates}"
+    insert = f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
+    # WITH ORDINALITY … ORDER BY keeps the rows in key order (the locking order below).
+    return (
+        insert
+        + f"SELECT {', '.join(f'u.c{i}' for i in range(len(columns)))} "
+        + f"FROM unnest({arrays}) WITH ORDINALITY "
+        + f"AS u({', '.join(f'c{i}' for i in range(len(columns)))}, n) ORDER BY u.n "
+        + conflict
+    )
+
+
 def add_rows(rows: Rows) -> None:
     """Add the rows' counts to the table in one statement (INSERT … ON CONFLICT DO UPDATE).
 
@@ -122,6 +145,10 @@ def add_rows(rows: Rows) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), UPSERT_ROWS):
             part = ordered[start : start + UPSERT_ROWS]
+            if connection.vendor == "postgresql":
+                values = [(*key, *counts) for key, counts in part]
+                cursor.execute(_upsert_arrays_sql(), [list(c) for c in zip(*values, strict=True)])
+                continue
             params: list[Any] = []
             for key, counts in part:
                 params.extend(key)

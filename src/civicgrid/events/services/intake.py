@@ -97,7 +97,7 @@ def _responsible_worker(microgrid: str) -> User | None:
     )
 
 
-def _clean_photos(photos: Sequence[bytes]) -> list[photo_files.CleanPhoto]:
+def clean_photos(photos: Sequence[bytes]) -> list[photo_files.CleanPhoto]:
     if len(photos) > MAX_PHOTOS:
         raise DomainError(
             "events.too_many_photos",
@@ -184,7 +184,7 @@ def report_incident(
             earlier = _replay(key, digest)
             if earlier is not None:
                 return earlier, False
-    cleaned = _clean_photos(photos)
+    cleaned = clean_photos(photos)
     if cat.photo_required and not cleaned and not media_url:
         raise DomainError(
             "events.photo_required",

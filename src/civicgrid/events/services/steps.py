@@ -30,7 +30,7 @@ from civicgrid.events.services.common import (
     tell,
     text,
 )
-from civicgrid.events.services.intake import MAX_PHOTOS, store_photos
+from civicgrid.events.services.intake import clean_photos, store_photos
 from civicgrid.regions.levels import Level
 from civicgrid.regions.locate import locate_point
 from civicgrid.regions.models import Region
@@ -217,13 +217,7 @@ def accept(*, incident: Incident, by: Any, version: int, now: datetime | None = 
 
 
 def _feedback_photos(incident: Incident, photos: list[bytes]) -> list[photo_files.CleanPhoto]:
-    if len(photos) > MAX_PHOTOS:
-        raise DomainError(
-            "events.too_many_photos",
-            _("At most %(max)d photos per report.") % {"max": MAX_PHOTOS},
-            max=MAX_PHOTOS,
-        )
-    cleaned = [photo_files.clean_photo(data) for data in photos]
+    cleaned = clean_photos(photos)
     if incident.category.photo_required and not cleaned:
         raise DomainError(
             "events.photo_required",

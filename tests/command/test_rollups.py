@@ -168,3 +168,41 @@ def test_escalations_by_the_deadline_job_count_as_the_rebuild_counts_them(world,
     with scopes_disabled():
         rollups.rebuild()
     assert table() == live
+
+
+def test_the_deadline_job_counts_escalations_from_every_state_as_the_rebuild_does(world, story):
+    """The job counts its escalations from each case's state just before (not its timeline):
+    late or on time, with a grid worker, a department or a community, after an extension."""
+    from civicgrid.events.services.deadlines import run_deadlines
+
+    s, t = story, nov(9, 9)
+    reported = s.report(t)
+    registered = s.report(t)
+    s.register(registered, t + timedelta(minutes=10))
+    with_worker = s.report(t, category=ELDERLY, where=IN_A2)
+    s.register(with_worker, t + timedelta(minutes=10))
+    s.dispatch(with_worker, t + timedelta(minutes=20), to="worker")
+    handling = s.report(t)
+    s.register(handling, t + timedelta(minutes=10))
+    s.dispatch(handling, t + timedelta(minutes=20))
+    s.accept(handling, t + timedelta(minutes=30))
+    extended = s.report(t)
+    s.register(extended, t + timedelta(minutes=10))
+    s.dispatch(extended, t + timedelta(minutes=20), to="community")
+    extended.flow.refresh_from_db()
+    flows.set_deadline(
+        flow=extended.flow, due_at=t + timedelta(days=2), reason="等待配件", by=world.staff,
+        expected_version=extended.flow.version, now=t + timedelta(minutes=25),
+    )  # fmt: skip
+    rebuilt_before = table()
+
+    done = run_deadlines(now=t + timedelta(days=3))
+    assert done.escalated == 5
+    live = table()
+    assert live != rebuilt_before
+    with scopes_disabled():
+        rollups.rebuild()
+    assert table() == live
+    got = indicators.summary("320113", date(2026, 11, 12), date(2026, 11, 13))["indicators"]
+    # Five escalations, each late; the one waiting for registration is registered by it.
+    assert (got["escalated"], got["late"], got["registered"]) == (5, 5, 1)

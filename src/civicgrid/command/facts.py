@@ -216,6 +216,27 @@ def facts(case: Case, entries: Iterable[Entry]) -> Facts:
     return tally.out
 
 
+def escalation(
+    case: Case, *, at: datetime, from_state: str, due: datetime | None, handler: str
+) -> Facts:
+    """What one escalation adds at the end of a case's timeline, from what the case was just
+    before it (its state, its stage's deadline, the handler it was with, as "kind:id") instead
+    of its whole timeline: the deadline job escalates thousands of cases at once.
+
+    The state before is rebuilt as the shortest timeline that leads to it, and `facts` counts
+    the escalation on it, so the rules live in one place; only the escalation's own counts are
+    kept (whatever the prefix counts is in both terms of the difference).
+    """
+    start = case.reported_at
+    prefix = [Entry(1, start, CREATED, "", "", {"due_at": due if from_state == REPORTED else None})]
+    if from_state != REPORTED:
+        step = {"inputs": {"handler": handler}} if from_state in WITH_HANDLER else {}
+        name = "dispatch" if from_state in WITH_HANDLER else "register"
+        prefix.append(Entry(2, start, TRANSITION, name, REPORTED, {**step, "due_at": due}))
+    escalate = Entry(3, at, TRANSITION, "escalate", from_state, {})
+    return difference(facts(case, [*prefix, escalate]), facts(case, prefix))
+
+
 def difference(after: Facts, before: Facts) -> Facts:
     """after − before, without the keys where nothing changed."""
     out: Facts = {}

@@ -27,6 +27,7 @@ from civicgrid.command.facts import (
     Key,
     difference,
     entry_of,
+    escalation,
     facts,
 )
 from civicgrid.command.models import Rollup
@@ -217,6 +218,10 @@ def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwar
     and one upsert of the rows they touch."""
     if action in NOT_COUNTED or not incidents:
         return
+    before = kwargs.get("before")
+    if action == "escalate" and before is not None:
+        add_rows(_escalations(incidents, before, kwargs["at"]))
+        return
     by_flow: dict[int, list[Entry]] = {}
     rows = TimelineEntry.objects.filter(flow_id__in=[i.flow_id for i in incidents])
     for row in rows.order_by("id").values("flow_id", *ENTRY_FIELDS):
@@ -230,6 +235,21 @@ def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwar
             for i, v in enumerate(counts):
                 row[i] += v
     add_rows(total)
+
+
+def _escalations(
+    incidents: list[Incident], before: Mapping[int, tuple[str, datetime | None, str]], at: datetime
+) -> Rows:
+    """The deadline job's escalations, from each case's state just before (no timeline read)."""
+    total: Facts = {}
+    for incident in incidents:
+        state, due, handler = before[incident.pk]
+        delta = escalation(case_of(incident), at=at, from_state=state, due=due, handler=handler)
+        for key, counts in delta.items():
+            row = total.setdefault(key, [0] * len(counts))
+            for i, v in enumerate(counts):
+                row[i] += v
+    return expand(total)
 
 
 # --- rebuilding from history -------------------------------------------------------------------

@@ -13,5 +13,7 @@ from django.dispatch import Signal
 case_changed = Signal()
 
 # The same for many cases changed at once by one action (the deadline job's escalations), so a
-# listener can do its work in one go: sent with `incidents` (a list), `action` and `at`.
+# listener can do its work in one go: sent with `incidents` (a list), `action` and `at`. For
+# "escalate" it also carries `before`: {incident id: (state, stage deadline, handler as
+# "kind:id" or "")} as each case was just before, so a listener need not read the timelines.
 cases_changed = Signal()

@@ -81,10 +81,23 @@ def announce(incident: Incident, action: str, at: datetime | None = None) -> Non
     )
 
 
-def announce_many(incidents: list[Incident], action: str, at: datetime) -> None:
+def announce_many(incidents: list[Incident], action: str, at: datetime, **details: Any) -> None:
     """`announce` for many cases changed by one action in one transaction."""
     if incidents:
-        signals.cases_changed.send(sender=Incident, incidents=incidents, action=action, at=at)
+        signals.cases_changed.send(
+            sender=Incident, incidents=incidents, action=action, at=at, **details
+        )
+
+
+def handler_ref(incident: Incident) -> str:
+    """Who an order is with, as the dispatch step records it ("worker:12", "department:3")."""
+    refs: dict[str, int | str | None] = {
+        Incident.HandlerKind.WORKER: incident.handler_user_id,
+        Incident.HandlerKind.DEPARTMENT: incident.handler_org_id,
+        Incident.HandlerKind.COMMUNITY: incident.handler_region_id,
+    }
+    ref = refs.get(incident.handler_kind)
+    return f"{incident.handler_kind}:{ref}" if ref is not None else ""
 
 
 def text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:

@@ -23,6 +23,7 @@ from civicgrid.events.services.common import (
     announce_many,
     desk_staff,
     desk_staff_many,
+    handler_ref,
     message,
     require_desk,
     tell,
@@ -102,6 +103,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
     moved on meanwhile, are left out; the cases escalated are returned.
     """
     targets: dict[int, tuple[Incident, Incident.Level, str]] = {}
+    before: dict[int, tuple[str, datetime | None, str]] = {}
     moves = []
     for incident in incidents:
         if incident.level >= Incident.Level.COUNTY:
@@ -109,6 +111,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
         level = Incident.Level(incident.level + 1)
         desk = incident.region_id[: DESK_LENGTH[level]]
         targets[incident.flow_id] = (incident, level, desk)
+        before[incident.pk] = (incident.flow.state, incident.flow.due_at, handler_ref(incident))
         inputs = {"reason": Whistle.Reason.OVERDUE, "level": int(level), "desk": desk}
         moves.append((incident.flow, incident.flow.version, inputs))
     moved = flows.transition_many(moves=moves, name="escalate", by=by, now=now)
@@ -144,7 +147,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
     notifications.notify_many(
         message(staff[incident.desk_id], incident, "events.whistle", title) for incident in done
     )
-    announce_many(done, "escalate", now)
+    announce_many(done, "escalate", now, before=before)
     return done
 
 

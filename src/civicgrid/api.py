@@ -14,6 +14,7 @@ from civicgrid.accounts.api import router as accounts_router
 from civicgrid.command.api import router as command_router
 from civicgrid.command.api_board import router as command_board_router
 from civicgrid.command.api_hall import router as command_hall_router
+from civicgrid.core import schema_errors
 from civicgrid.core.errors import DomainError
 from civicgrid.events.api import public as events_public_router
 from civicgrid.events.api import router as events_router
@@ -74,6 +75,6 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     body = {
         "code": "request.invalid",
         "message": _("The request is not valid; see details."),
-        "details": {"errors": exc.errors},
+        "details": {"errors": schema_errors.localised(exc.errors)},
     }
     return api.create_response(request, body, status=422)

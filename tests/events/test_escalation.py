@@ -104,3 +104,22 @@ def test_a_supervised_case_tells_the_desk_and_the_leader_cannot_dispatch(world, 
             incident=case, to=steps.Handler("worker", str(world.grid_worker.pk)),
             by=world.leader, version=case.flow.version,
         )  # fmt: skip
+
+
+def test_the_case_page_names_the_reason_of_a_whistle_and_the_rating_in_words(
+    world, report, as_user
+):
+    case = _registered(world, report)
+    escalation.escalate(incident=case, by=world.staff, version=case.flow.version, note="跨部门")
+    page = as_user(world.town_operator).get(f"/events/{case.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "beyond the community&#x27;s power" in html and "beyond_power" not in html
+    api = (
+        as_user(world.town_operator)
+        .get(f"/api/v1/events/incidents/{case.number}", HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
+    [whistle] = [t for t in api["timeline"] if t["action"] == "escalate"]
+    assert whistle["reason"] == "beyond the community's power"
+    assert whistle["data"]["inputs"]["reason"] == "beyond_power"  # the code stays for clients

@@ -187,6 +187,7 @@ class TimelineOut(Schema):
     to_state: str
     note: str
     reason: str
+    satisfaction: str = ""
     data: dict[str, Any]
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from civicgrid.core.identity import mask_phone
 from civicgrid.events import loop
-from civicgrid.events.models import Incident, Photo
+from civicgrid.events.models import Incident, Photo, Whistle
 from civicgrid.workflow import definitions
 from civicgrid.workflow.models import TimelineEntry
 
@@ -67,8 +67,19 @@ def photo_row(photo: Photo) -> dict[str, Any]:
     }
 
 
+def _label(choices: type[Any], value: Any) -> str:
+    """A stored choice as people read it (the value itself if it is not one of the choices)."""
+    return str(choices(value).label) if value in choices.values else str(value or "")
+
+
 def timeline_row(entry: TimelineEntry) -> dict[str, Any]:
-    inputs = entry.data.get("inputs", {}) if isinstance(entry.data, dict) else {}
+    data = entry.data if isinstance(entry.data, dict) else {}
+    inputs = data.get("inputs", {})
+    inputs = inputs if isinstance(inputs, dict) else {}
+    reason = inputs.get("reason", "")
+    if entry.transition == "escalate":
+        # An escalation's reason is a code (beyond the community's power, deadline passed …).
+        reason = _label(Whistle.Reason, reason)
     return {
         "at": local(entry.at),
         "who": entry.actor_label,
@@ -78,7 +89,8 @@ def timeline_row(entry: TimelineEntry) -> dict[str, Any]:
         "from_state": entry.from_state,
         "to_state": entry.to_state,
         "note": entry.note,
-        "reason": inputs.get("reason", "") if isinstance(inputs, dict) else "",
+        "reason": reason,
+        "satisfaction": _label(Incident.Satisfaction, data.get("satisfaction")),
         "data": entry.data,
     }
 

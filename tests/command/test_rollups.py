@@ -176,7 +176,7 @@ def test_the_deadline_job_counts_escalations_from_every_state_as_the_rebuild_doe
     from civicgrid.events.services.deadlines import run_deadlines
 
     s, t = story, nov(9, 9)
-    reported = s.report(t)
+    s.report(t)  # waiting for registration
     registered = s.report(t)
     s.register(registered, t + timedelta(minutes=10))
     with_worker = s.report(t, category=ELDERLY, where=IN_A2)

@@ -151,6 +151,31 @@ def test_an_overdue_community_case_goes_to_the_town_then_the_county_and_no_furth
     assert Whistle.objects.filter(incident=case).count() == 2
 
 
+def _escalate_counting_statements(report, n: int, reported: datetime, run: datetime) -> int:
+    """Statements of one run that escalates `n` cases reported at `reported`, and only them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(n):
+        report(now=reported)
+    with CaptureQueriesContext(connection) as captured:
+        done = run_deadlines(now=run)
+    assert (done.escalated, done.overdue_notified) == (n, 0)
+    return len(captured.captured_queries)
+
+
+def test_escalating_many_cases_takes_no_more_statements_than_escalating_a_few(world, report):
+    """The job works in batches: a field read per case (a deferred column, a timeline read by
+    a listener) would make the statements grow with the cases."""
+    # Registration is due an hour after the report; the town's stage an hour after the job
+    # sent the first two up (T0 + 2:01), so the second run sees only the six new ones.
+    few = _escalate_counting_statements(report, 2, T0, T0 + timedelta(hours=1, minutes=1))
+    many = _escalate_counting_statements(
+        report, 6, T0 + timedelta(minutes=30), T0 + timedelta(hours=1, minutes=45)
+    )
+    assert many == few
+
+
 def test_with_auto_escalation_off_people_are_only_told(world, report, settings):
     settings.EVENTS_AUTO_ESCALATE = False
     case = report(now=T0)

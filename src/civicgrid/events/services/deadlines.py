@@ -67,9 +67,11 @@ def _overdue() -> QuerySet[Incident]:
     )
 
 
-# What the job reads of a case: who to tell, and what escalation needs (not the description).
+# What the job reads of a case: who to tell, and what escalation and the listeners of
+# `cases_changed` need (not the description): a field left out is read one query per case.
 _BATCH_FIELDS = (
-    "number", "region", "desk", "level", "reporter", "handler_kind", "handler_user",
+    "number", "region", "desk", "level", "reporter", "category", "reported_at",
+    "handler_kind", "handler_user",
     "handler_org", "handler_region", "flow__workflow", "flow__state", "flow__version",
     "flow__region", "flow__category", "flow__priority", "flow__stage_started_at",
     "warned_for_stage", "overdue_for_stage", "flow__due_at", "flow__due_soon_at",

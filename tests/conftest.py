@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 from hypothesis import settings as hypothesis_settings
 
 from civicgrid.accounts.models import Organisation, User
-from civicgrid.accounts.roles import Role
+from civicgrid.accounts.roles import SECOND_FACTOR_ROLES, Role
 from civicgrid.people import services as people_services
 from civicgrid.regions import locate
 from civicgrid.regions.levels import Level
@@ -171,10 +171,24 @@ def register_of(micro) -> dict:
     return {"household": household, "resident": resident, "spouse": spouse, "changes": changes}
 
 
-def client_for(user: User) -> Client:
+def client_for(user: User, *, second_factor: bool = True) -> Client:
+    """A client signed in as `user`; an administrator role has passed its second factor too."""
     client = Client()
     client.force_login(user)
+    if second_factor and user.role in SECOND_FACTOR_ROLES:
+        pass_second_factor(client, user)
     return client
+
+
+def pass_second_factor(client: Client, user: User) -> None:
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 @pytest.fixture

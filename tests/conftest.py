@@ -192,6 +192,18 @@ def pass_second_factor(client: Client, user: User) -> None:
 
 
 @pytest.fixture
+def security_admin(world) -> User:
+    """安全管理员: lockouts and second factors, at province level."""
+    return f.user("sam_security", Role.SECURITY_ADMIN, "32")
+
+
+@pytest.fixture
+def audit_admin(world) -> User:
+    """审计管理员: reads and exports the audit log, at province level."""
+    return f.user("audrey_audit", Role.AUDIT_ADMIN, "32")
+
+
+@pytest.fixture
 def as_user():
     """`as_user(world.grid_worker)` → a test client signed in as that persona."""
     return client_for

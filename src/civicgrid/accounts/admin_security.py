@@ -10,9 +10,7 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.http import HttpRequest
-from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicgrid.accounts.roles import Cap
@@ -41,26 +39,22 @@ class FailureLogAdmin(SecurityAdminMixin, AccessFailureLogAdmin):  # type: ignor
         return False
 
 
-class AuthenticatorAdmin(SecurityAdminMixin, TOTPDeviceAdmin):  # type: ignore[misc]
-    # Shows no secret and no QR code: a reset is a delete, the user enrols again.
-    fieldsets = [(None, {"fields": ["user", "name", "confirmed"]})]
-    readonly_fields = ["user", "name", "confirmed"]
-    raw_id_fields: list[str] = []
+class DeviceAdmin(SecurityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
+    """Shows no secret, no QR code and no backup code (the libraries' own admins do): a reset is
+    a delete, and the user enrols again at their next sign-in."""
 
-
-class BackupCodesAdmin(SecurityAdminMixin, StaticDeviceAdmin):  # type: ignore[misc]
-    inlines: list[type] = []
-    fieldsets = [(None, {"fields": ["user", "name", "confirmed"]})]
+    list_display = ["user", "name", "confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed"]
     readonly_fields = ["user", "name", "confirmed"]
-    raw_id_fields: list[str] = []
 
 
 for model, model_admin in [
     (AccessAttempt, LockAdmin),
     (AccessLog, LogAdmin),
     (AccessFailureLog, FailureLogAdmin),
-    (TOTPDevice, AuthenticatorAdmin),
-    (StaticDevice, BackupCodesAdmin),
+    (TOTPDevice, DeviceAdmin),
+    (StaticDevice, DeviceAdmin),
 ]:
     if admin.site.is_registered(model):
         admin.site.unregister(model)

@@ -36,6 +36,11 @@ BACKGROUND_HEADER = "X-Background-Refresh"
 _LAST_SEEN_GRANULARITY = 60
 
 
+def start_session_clock(request: HttpRequest) -> None:
+    """Sign-in starts the absolute limit's clock (called by the user_logged_in receiver)."""
+    request.session[_SIGNED_IN] = int(time.time())
+
+
 class SessionTimeoutMiddleware:
     """Log out a session idle for longer than SESSION_IDLE_TIMEOUT seconds, or signed in for
     longer than SESSION_COOKIE_AGE seconds (the absolute limit).

@@ -36,6 +36,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _a_configured_secret_key(settings):
+    # DEBUG is off in tests, so commands run in-process would meet check civicgrid.E001 (the
+    # generated demo key); the suite stands for a site with its own key. tests/core/test_checks
+    # proves the check in a fresh process.
+    settings.SECRET_KEY_GENERATED = False
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     # Uploaded photos of a test go to its own folder, never into the working copy.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -26,7 +26,7 @@ DROP FUNCTION IF EXISTS core_auditentry_append_only();
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)  # None: the SQL holds a literal %
 
     return run
 

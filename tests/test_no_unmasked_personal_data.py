@@ -18,12 +18,13 @@ from django_scopes import scopes_disabled
 from civicgrid.events.models import Incident
 from civicgrid.people.models import ChangeRequest, Resident
 from tests import factories as f
+from tests import test_permission_matrix as matrix
 from tests.conftest import client_for
-from tests.test_permission_matrix import (  # noqa: F401  (fixtures)
-    MATRIX,
-    field_report,
-    incident,
-)
+
+MATRIX = matrix.MATRIX
+# The matrix's own fixtures: a citizen's report with a phone, and a grid worker's report.
+incident = matrix.incident
+field_report = matrix.field_report
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,9 @@ def personal_values() -> set[str]:
     with scopes_disabled():
         values = set(Resident.objects.values_list("id_number", flat=True))
         values |= set(Resident.objects.exclude(phone="").values_list("phone", flat=True))
-        values |= set(Incident.objects.exclude(reporter_phone="").values_list("reporter_phone", flat=True))
+        values |= set(
+            Incident.objects.exclude(reporter_phone="").values_list("reporter_phone", flat=True)
+        )
         for payload in ChangeRequest.objects.values_list("payload", flat=True):
             values |= {str(v) for k, v in payload.items() if k in ("phone", "id_number") and v}
     return {v for v in values if v}
@@ -77,9 +80,7 @@ def test_the_grid_worker_never_receives_a_full_id_number_or_phone(world, inciden
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        raw = (
-            b"".join(response.streaming_content) if response.streaming else response.content
-        )
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
         if raw[:2] == b"PK":  # an Excel file: search the sheets' XML, not the zip
             with zipfile.ZipFile(io.BytesIO(raw)) as book:
                 raw = b"".join(book.read(name) for name in book.namelist())

@@ -24,16 +24,17 @@ def code_of(device: TOTPDevice) -> str:
 
 def signed_in(user) -> Client:
     client = Client()
-    assert client.post(
-        "/accounts/login/", {"username": user.username, "password": PASSWORD}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/", {"username": user.username, "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     return client
 
 
 @pytest.mark.parametrize("persona", ["admin", "security_admin", "audit_admin"])
-def test_an_administrator_without_a_second_factor_is_sent_to_set_one_up(
-    world, persona, request
-):
+def test_an_administrator_without_a_second_factor_is_sent_to_set_one_up(world, persona, request):
     user = world.admin if persona == "admin" else request.getfixturevalue(persona)
     client = signed_in(user)
     for url in ["/admin/", "/regions/32/"]:

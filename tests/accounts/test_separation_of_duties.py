@@ -57,7 +57,10 @@ def test_superuser_status_cannot_ride_on_the_audit_or_security_role(world):
             )
         assert caught.value.code == "accounts.duties_combined"
     root = services.create_user(
-        username="root_admin", password=PASSWORD, role=Role.ADMIN, region_code="32",
+        username="root_admin",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        region_code="32",
         is_superuser=True,
     )
     assert root.is_superuser
@@ -70,7 +73,10 @@ def test_the_database_refuses_a_superuser_with_another_duty(world, audit_admin):
 
 def test_a_superuser_cannot_be_moved_into_the_audit_role(world):
     root = services.create_user(
-        username="root_admin", password=PASSWORD, role=Role.ADMIN, region_code="32",
+        username="root_admin",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        region_code="32",
         is_superuser=True,
     )
     with pytest.raises(DomainError) as caught:

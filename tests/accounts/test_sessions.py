@@ -29,8 +29,11 @@ def test_a_busy_session_still_ends_at_the_absolute_limit(world, settings, monkey
 
 def demo_user():
     return services.create_user(
-        username="demo_grid", password=PASSWORD, role=Role.GRID_WORKER,
-        region_code="320113002001001", is_demo=True,
+        username="demo_grid",
+        password=PASSWORD,
+        role=Role.GRID_WORKER,
+        region_code="320113002001001",
+        is_demo=True,
     )
 
 
@@ -45,9 +48,10 @@ def test_a_demo_session_ends_when_demo_accounts_are_turned_off(world, settings):
     settings.DEMO_ACCOUNTS_ALLOWED = True
     demo_user()
     client = Client()
-    assert client.post(
-        "/accounts/login/", {"username": "demo_grid", "password": PASSWORD}
-    ).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "demo_grid", "password": PASSWORD}).status_code
+        == 302
+    )
     assert client.get("/api/v1/me").status_code == 200
     settings.DEMO_ACCOUNTS_ALLOWED = False
     assert client.get("/api/v1/me").status_code == 401

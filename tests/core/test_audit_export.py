@@ -25,7 +25,9 @@ def test_the_audit_administrator_exports_csv_and_the_export_is_logged(world, aud
 
 
 def test_the_excel_export_can_be_limited_to_days(world, audit_admin, as_user):
-    response = as_user(audit_admin).get("/audit/export/?format=xlsx&since=2000-01-01&until=2000-01-02")
+    response = as_user(audit_admin).get(
+        "/audit/export/?format=xlsx&since=2000-01-01&until=2000-01-02"
+    )
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][0].startswith("exported by audrey_audit") and len(rows) == 2  # no records

@@ -42,7 +42,8 @@ def test_records_past_retention_are_archived_verified_and_removed(world, setting
 
     assert summary["archived"] == len(old_ids)
     archive = tmp_path / summary["file"]
-    body = gzip.open(archive).read()
+    with gzip.open(archive) as lines:
+        body = lines.read()
     assert hashlib.sha256(body).hexdigest() == summary["sha256"]
     assert (tmp_path / f"{summary['file']}.sha256").read_text().split()[0] == summary["sha256"]
     archived = [json.loads(line) for line in body.splitlines()]
@@ -61,7 +62,9 @@ def test_records_inside_retention_stay(world, settings, tmp_path):
     assert AuditEntry.objects.count() == before and not list(tmp_path.iterdir())
 
 
-def test_nothing_is_removed_when_the_archive_does_not_verify(world, settings, tmp_path, monkeypatch):
+def test_nothing_is_removed_when_the_archive_does_not_verify(
+    world, settings, tmp_path, monkeypatch
+):
     age(AuditEntry.objects.all(), settings.AUDIT_RETENTION_DAYS + 1)
     before = AuditEntry.objects.count()
     real = retention.write_archive
@@ -103,7 +106,10 @@ def test_postgresql_itself_refuses_to_change_or_delete_audit_records(world):
         "UPDATE core_auditentry SET action = 'x' WHERE id = %s",
         "DELETE FROM core_auditentry WHERE id = %s",
     ]:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk, action=entry.action).exists()

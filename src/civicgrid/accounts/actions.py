@@ -14,7 +14,9 @@ ORG_CREATED = register_action("accounts.organisation.created", _("created an org
 SECOND_FACTOR_ENROLLED = register_action(
     "accounts.second_factor.enrolled", _("set up a second factor")
 )
-SECOND_FACTOR_PASSED = register_action("accounts.second_factor.passed", _("passed the second factor"))
+SECOND_FACTOR_PASSED = register_action(
+    "accounts.second_factor.passed", _("passed the second factor")
+)
 SECOND_FACTOR_FAILED = register_action(
     "accounts.second_factor.failed", _("gave a wrong second-factor code")
 )

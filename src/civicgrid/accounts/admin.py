@@ -65,7 +65,7 @@ class UserAdmin(CapabilityAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
         return selectors.users_visible_to(request.user)  # type: ignore[arg-type]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = tuple(super().get_readonly_fields(request, obj)) + ("is_staff",)
+        fields = (*super().get_readonly_fields(request, obj), "is_staff")
         if obj is not None and obj.pk == request.user.pk:
             # Nobody moves themselves into another duty (separation of duties).
             fields += ("role", "region", "is_active")

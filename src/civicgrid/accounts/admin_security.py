@@ -6,9 +6,12 @@ status: the system administrator cannot unlock or reset, the security administra
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,13 +52,14 @@ class DeviceAdmin(SecurityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
     readonly_fields = ["user", "name", "confirmed"]
 
 
-for model, model_admin in [
+SECURITY_ADMINS: list[tuple[type[Model], type[admin.ModelAdmin[Any]]]] = [
     (AccessAttempt, LockAdmin),
     (AccessLog, LogAdmin),
     (AccessFailureLog, FailureLogAdmin),
     (TOTPDevice, DeviceAdmin),
     (StaticDevice, DeviceAdmin),
-]:
+]
+for model, model_admin in SECURITY_ADMINS:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, model_admin)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -22,7 +21,6 @@ from django_otp import user_has_device
 from django_scopes import scope
 
 from civicgrid.accounts.roles import SECOND_FACTOR_ROLES
-
 from civicgrid.core.actor import acting_as
 from civicgrid.core.http import client_ip
 

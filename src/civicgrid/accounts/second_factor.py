@@ -93,9 +93,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """Ask for a code from the authenticator (or a backup code) once per session."""
     user: Any = request.user
     if not user_has_device(user):
-        return redirect(
-            f"{reverse('second_factor_setup')}?{urlencode({'next': _next(request)})}"
-        )
+        return redirect(f"{reverse('second_factor_setup')}?{urlencode({'next': _next(request)})}")
     error = ""
     if request.method == "POST":
         device = match_token(user, request.POST.get("token", "").strip())
@@ -103,9 +101,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             log_action(user, actions.SECOND_FACTOR_PASSED, by=user)
             return redirect(_next(request))
-        log_action(
-            user, actions.SECOND_FACTOR_FAILED, by=user, outcome=AuditEntry.Outcome.FAILED
-        )
+        log_action(user, actions.SECOND_FACTOR_FAILED, by=user, outcome=AuditEntry.Outcome.FAILED)
         error = _("That code is not right.")
     return render(
         request,

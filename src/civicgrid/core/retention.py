@@ -96,13 +96,15 @@ def _remove(ids: list[int]) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL civicgrid.audit_archiving = 'on'")
         for start in range(0, len(ids), 1000):
-            removed += AuditEntry._base_manager.filter(pk__in=ids[start : start + 1000])._raw_delete(
-                AuditEntry._base_manager.db
-            )
+            removed += AuditEntry._base_manager.filter(
+                pk__in=ids[start : start + 1000]
+            )._raw_delete(AuditEntry._base_manager.db)
     return removed
 
 
-def archive_old_entries(*, now: datetime | None = None, folder: Path | None = None) -> dict[str, object]:
+def archive_old_entries(
+    *, now: datetime | None = None, folder: Path | None = None
+) -> dict[str, object]:
     """Archive and remove the records older than the retention period; log what was done."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.AUDIT_RETENTION_DAYS)

@@ -37,9 +37,9 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _a_configured_secret_key(settings):
-    # DEBUG is off in tests, so commands run in-process would meet check civicgrid.E001 (the
-    # generated demo key); the suite stands for a site with its own key. tests/core/test_checks
-    # proves the check in a fresh process.
+    # DEBUG is off in tests and Django adds "testserver" to ALLOWED_HOSTS, so commands run
+    # in-process would meet check civicgrid.E001 (the generated key); the suite stands for a
+    # site with its own key. tests/core/test_checks proves the check in a fresh process.
     settings.SECRET_KEY_GENERATED = False
 
 

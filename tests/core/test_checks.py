@@ -90,6 +90,8 @@ def test_a_host_listed_as_internal_is_accepted_offline(settings):
     assert offline_tiles() == []
 
 
-def test_debug_runs_the_demo_without_a_secret_key(tmp_path):
-    result = check(tmp_path, DEBUG="1")
+@pytest.mark.parametrize("environ", [{"DEBUG": "1"}, {"DEBUG": "0"}], ids=["debug", "embedded"])
+def test_the_embedded_world_runs_on_its_generated_secret_key(tmp_path, environ):
+    # Only local host names (the default ALLOWED_HOSTS): one machine, not a production site.
+    result = check(tmp_path, **environ)
     assert result.returncode == 0, result.stderr

@@ -14,15 +14,25 @@ _LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".intranet", ".localhost", ".h
 _ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
 
 
-@register(Tags.security, deploy=False)
+_THIS_MACHINE = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def in_production() -> bool:
+    """DEBUG off and answering a host name beyond this machine. The embedded world (the default
+    ALLOWED_HOSTS, all local) may run on the secret generated into the data directory."""
+    return not settings.DEBUG and bool(set(settings.ALLOWED_HOSTS) - _THIS_MACHINE)
+
+
+@register(Tags.security)
 def secret_key(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    if settings.DEBUG or not getattr(settings, "SECRET_KEY_GENERATED", False):
+    if not in_production() or not getattr(settings, "SECRET_KEY_GENERATED", False):
         return []
     return [
         Error(
-            "SECRET_KEY is not set: with DEBUG off the site needs its own secret key.",
+            "SECRET_KEY is not set: a site in production (DEBUG off, ALLOWED_HOSTS beyond this "
+            "machine) needs its own secret key, shared by all its servers.",
             hint="Set SECRET_KEY (or SECRET_KEY_FILE) to a long random string kept out of the "
-            "repository; DEBUG=1 runs the demo with a generated one.",
+            "repository.",
             id="civicgrid.E001",
         )
     ]

@@ -24,7 +24,8 @@ def check(tmp_path, *args: str, **environ: str) -> subprocess.CompletedProcess[s
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "MAP_"))
-        and k not in ("OFFLINE", "SECURE_SSL_REDIRECT")
+        # The browser tests' switch (same process under xdist) is no part of a deployment.
+        and k not in ("OFFLINE", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     clean.update(CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"), **environ)
     return subprocess.run(

@@ -98,3 +98,9 @@ def test_a_backup_code_works_once(world):
 def test_the_admin_is_closed_without_the_second_factor_even_with_a_session(world):
     client = client_for(world.admin, second_factor=False)
     assert client.get("/admin/accounts/user/").status_code == 302
+
+
+def test_a_password_alone_cannot_change_the_password_of_an_administrator(world):
+    client = signed_in(world.admin)
+    response = client.get("/accounts/password/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/")

@@ -12,6 +12,7 @@ from civicgrid.accounts import services
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import ADMIN_ROLES, CAPABILITIES, Cap, Role
 from civicgrid.core.errors import DomainError
+from civicgrid.core.models import AuditEntry
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,8 @@ def test_the_security_administrator_unlocks_an_account_and_the_system_admin_cann
     assert as_user(world.admin).post(url, {"post": "yes"}).status_code == 403
     assert as_user(security_admin).post(url, {"post": "yes"}).status_code == 302
     assert not AccessAttempt.objects.filter(pk=lock.pk).exists()
+    logged = AuditEntry.objects.get(action="accounts.unlocked")
+    assert logged.actor == security_admin and logged.data["username"] == "gina_grid"
 
 
 def test_the_security_administrator_resets_a_second_factor(world, security_admin, as_user):
@@ -124,6 +127,8 @@ def test_the_security_administrator_resets_a_second_factor(world, security_admin
     assert page.status_code == 200 and device.key not in page.content.decode()
     assert as_user(security_admin).post(url, {"post": "yes"}).status_code == 302
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    logged = AuditEntry.objects.get(action="accounts.second_factor.reset")
+    assert logged.actor == security_admin and logged.object_id == str(world.admin.pk)
 
 
 def test_the_security_administrator_cannot_manage_users(world, security_admin, as_user):

@@ -21,3 +21,5 @@ SECOND_FACTOR_FAILED = register_action(
     "accounts.second_factor.failed", _("gave a wrong second-factor code")
 )
 PASSWORD_CHANGED = register_action("accounts.password.changed", _("changed their password"))
+UNLOCKED = register_action("accounts.unlocked", _("unlocked an account"))
+SECOND_FACTOR_RESET = register_action("accounts.second_factor.reset", _("reset a second factor"))

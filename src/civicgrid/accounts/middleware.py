@@ -88,10 +88,10 @@ class RegionScopeMiddleware:
 
 
 @cache
-def _open_paths() -> tuple[str, ...]:
-    """Where a user held at a gate may still go: the gates themselves, sign-out, language."""
-    names = ["second_factor", "second_factor_setup", "password_change", "logout", "set_language"]
-    return (*(reverse(name) for name in names), f"/{settings.STATIC_URL.strip('/')}/")
+def _open_paths(*names: str) -> tuple[str, ...]:
+    """Where a user held at a gate may still go: the named pages, sign-out, the language."""
+    pages = [*names, "logout", "set_language"]
+    return (*(reverse(name) for name in pages), f"/{settings.STATIC_URL.strip('/')}/")
 
 
 def _held(request: HttpRequest, code: str, message: str, page: str) -> HttpResponse:
@@ -112,7 +112,8 @@ class SecondFactorMiddleware:
             user.is_authenticated
             and user.role in SECOND_FACTOR_ROLES
             and not user.is_verified()
-            and not request.path.startswith(_open_paths())
+            # Not even the password page: a stolen password alone changes nothing.
+            and not request.path.startswith(_open_paths("second_factor", "second_factor_setup"))
         ):
             page = "second_factor" if user_has_device(user) else "second_factor_setup"
             return _held(
@@ -142,7 +143,7 @@ class PasswordExpiryMiddleware:
         if (
             user.is_authenticated
             and password_expired(user)
-            and not request.path.startswith(_open_paths())
+            and not request.path.startswith(_open_paths("password_change"))
         ):
             return _held(
                 request,

@@ -62,7 +62,7 @@ def write_archive(ids_before: datetime, folder: Path) -> Archive | None:
     path = folder / f"audit-{stamp}-before-{ids_before:%Y%m%d}.jsonl.gz"
     digest = hashlib.sha256()
     count = 0
-    with gzip.open(path, "wb") as out:
+    with gzip.open(path, "wb", compresslevel=6) as out:
         for values in old.values(*FIELDS).iterator(chunk_size=2000):
             line = _line(values)
             digest.update(line)
@@ -95,10 +95,10 @@ def _remove(ids: list[int]) -> int:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL civicgrid.audit_archiving = 'on'")
+        # The plain base manager, not the append-only one: one DELETE per thousand ids.
+        plain = AuditEntry._base_manager
         for start in range(0, len(ids), 1000):
-            removed += AuditEntry._base_manager.filter(
-                pk__in=ids[start : start + 1000]
-            )._raw_delete(AuditEntry._base_manager.db)
+            removed += plain.filter(pk__in=ids[start : start + 1000]).delete()[0]
     return removed
 
 

@@ -125,7 +125,9 @@ def main() -> None:
         _child(args.child, args.rows)
         return
     print(f"audit retention: {args.rows:,} records, half past retention\n")
-    print(f"{'backend':<10} {'load':>8} {'archive':>9} {'records/s':>10} {'archived':>9} {'kept':>9} {'file':>8}")
+    print(
+        f"{'backend':<10} {'load':>8} {'archive':>9} {'records/s':>10} {'archived':>9} {'kept':>9} {'file':>8}"
+    )
     for backend in args.backends.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--child", backend, "--rows", str(args.rows)],

@@ -107,13 +107,20 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'civicgrid.sqlite
 # Each worker keeps its connection for this many seconds (0: one per request); with health
 # checks on, a kept connection is tested once per request (a `SELECT 1`) before it is used, so
 # a database restart costs no failed request.
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
-    )
-}
+# A DATABASE_URL that cannot be read does not stop the import: system check civicgrid.E004
+# names it instead (with the dummy backend nothing can be queried meanwhile).
+DATABASE_URL_ERROR = ""
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
+        )
+    }
+except (ValueError, KeyError) as exc:
+    DATABASE_URL_ERROR = str(exc) or type(exc).__name__
+    DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -141,7 +148,8 @@ if env_str("REDIS_URL"):
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing demo accounts when DEBUG is off (SECURITY.md).
+    "civicgrid.accounts.backends.AccountBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -291,3 +299,85 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civicgrid@localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+
+# =============================================================================================
+# --- Hardening (issue #9, SECURITY.md): headers, CSP, second factor, audit retention --------
+# Kept in one block: it adds its apps and middleware to the lists above by name.
+# =============================================================================================
+from urllib.parse import urlsplit  # noqa: E402
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+INSTALLED_APPS += [
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+
+
+def _after(name: str, *added: str) -> None:
+    at = MIDDLEWARE.index(name) + 1
+    MIDDLEWARE[at:at] = list(added)
+
+
+_after("django.middleware.security.SecurityMiddleware", "csp.middleware.CSPMiddleware")
+_after(
+    "civicgrid.accounts.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Administrators and security officers pass a second factor before anything else.
+    "civicgrid.accounts.middleware.SecondFactorMiddleware",
+    "civicgrid.accounts.middleware.PasswordExpiryMiddleware",
+)
+
+# Offline mode (closed government networks): nothing may be fetched from the internet;
+# system check civicgrid.E003 refuses a map tile server outside.
+OFFLINE = env_bool("OFFLINE", False)
+# Hosts on the local network that a tile URL may name in offline mode besides private
+# addresses and single-label or .local/.lan/.internal names.
+OFFLINE_INTERNAL_HOSTS = env_list("OFFLINE_INTERNAL_HOSTS", [])
+
+# TLS: HSTS is sent on HTTPS responses only; a proxy that terminates TLS says so by header.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Off by default so the embedded demo runs on plain http://127.0.0.1; production turns it on.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts only from our own static files, never inline.
+# Styles allow inline *attributes*: Leaflet and ECharts write them into their own markup; our
+# templates carry no inline style.
+_TILE = urlsplit(MAP_TILE_URL.replace("{s}", "*"))
+_TILE_ORIGINS = [f"{_TILE.scheme}://{_TILE.netloc}"] if _TILE.scheme and _TILE.netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *_TILE_ORIGINS],
+        "connect-src": [SELF],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Second factor (django-otp, TOTP + printed backup codes) for the administrator roles.
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "CivicGrid")
+# Demo accounts sign in only while this is on (default: only with DEBUG).
+DEMO_ACCOUNTS_ALLOWED = env_bool("DEMO_ACCOUNTS_ALLOWED", DEBUG)
+
+# The audit log: kept online this many days, then archived (gzip + SHA-256) and removed.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180, minimum=180)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(DATA_DIR / "audit-archive")))
+PERIODIC_TASKS["core.audit_archive"] = (
+    "civicgrid.core.tasks.archive_audit_task",
+    env_int("AUDIT_ARCHIVE_INTERVAL", 86_400, minimum=60),
+)

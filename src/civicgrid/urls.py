@@ -18,6 +18,7 @@ urlpatterns = [
     path("command/", include("civicgrid.command.urls")),
     path("open311/v2/", include("civicgrid.events.open311_urls")),
     path("notifications/", include("civicgrid.notifications.urls")),
+    path("audit/", include("civicgrid.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

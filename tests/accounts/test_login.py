@@ -123,3 +123,16 @@ def test_activity_keeps_a_session_alive_without_writing_it_on_every_request(
     for minutes in (20, 40, 60):
         monkeypatch.setattr(time, "time", lambda m=minutes: start + m * 60)
         assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_locked_unknown_user_gets_the_same_answer_as_a_locked_real_one(world, settings):
+    def locked_page(username: str) -> tuple[int, str]:
+        client = Client()
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            sign_in(client, username, "Wrong-Password-1!")
+        response = sign_in(client, username, "Wrong-Password-1!")
+        html = response.content.decode().replace(username, "")
+        return response.status_code, re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    assert locked_page("gina_grid") == locked_page("nobody_here")
+    assert locked_page("gina_grid")[0] == 429

@@ -41,5 +41,15 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
     page = context.new_page()
+    # Every browser test also proves the pages run under the Content-Security-Policy: chromium
+    # reports each refused script, style or image on the console.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert refused == [], "the Content-Security-Policy refused something"

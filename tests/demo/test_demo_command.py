@@ -39,7 +39,7 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
         people = Resident.all_objects.filter(region__code__startswith=community).count()
         outside = Resident.all_objects.exclude(region__code__startswith=community).count()
     assert community == "320113001001"
-    assert first["users"] == 11
+    assert first["users"] == 13
     assert first["grids"] > 100  # the users' whole district has grids
     assert people == first["residents"] > 1_000
     assert outside == 0

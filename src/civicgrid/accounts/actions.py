@@ -11,3 +11,15 @@ LOCKED_OUT = register_action("accounts.locked_out", _("was locked out after repe
 USER_CREATED = register_action("accounts.user.created", _("created a user"))
 USER_CHANGED = register_action("accounts.user.changed", _("changed a user"))
 ORG_CREATED = register_action("accounts.organisation.created", _("created an organisation"))
+SECOND_FACTOR_ENROLLED = register_action(
+    "accounts.second_factor.enrolled", _("set up a second factor")
+)
+SECOND_FACTOR_PASSED = register_action(
+    "accounts.second_factor.passed", _("passed the second factor")
+)
+SECOND_FACTOR_FAILED = register_action(
+    "accounts.second_factor.failed", _("gave a wrong second-factor code")
+)
+PASSWORD_CHANGED = register_action("accounts.password.changed", _("changed their password"))
+UNLOCKED = register_action("accounts.unlocked", _("unlocked an account"))
+SECOND_FACTOR_RESET = register_action("accounts.second_factor.reset", _("reset a second factor"))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import selectors
 from civicgrid.accounts.models import Organisation, User
-from civicgrid.accounts.roles import Cap
+from civicgrid.accounts.roles import STAFF_ROLES, Cap, Role
 from civicgrid.core.admin_access import CapabilityAdminMixin
 
 
@@ -61,6 +64,19 @@ class UserAdmin(CapabilityAdminMixin, DjangoUserAdmin):  # type: ignore[misc]
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return selectors.users_visible_to(request.user)  # type: ignore[arg-type]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = (*super().get_readonly_fields(request, obj), "is_staff")
+        if obj is not None and obj.pk == request.user.pk:
+            # Nobody moves themselves into another duty (separation of duties).
+            fields += ("role", "region", "is_active")
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if obj.is_superuser and obj.role != Role.ADMIN:
+            raise PermissionDenied  # the database constraint would refuse it too
+        obj.is_staff = obj.role in STAFF_ROLES  # the admin's door follows the role
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[misc]
@@ -69,3 +85,6 @@ class OrganisationAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore
     list_filter = ("kind", "is_active")
     search_fields = ("name", "sector")
     raw_id_fields = ("region",)
+
+
+from civicgrid.accounts import admin_security  # noqa: E402, F401  (lockouts, second factors)

@@ -75,6 +75,19 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # Separation of duties: superuser status never rides on another role (such as the
+            # security or audit administrator's), so no account holds two of the three duties.
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=False) | models.Q(role=Role.ADMIN),
+                name="user_superuser_only_system_admin",
+            ),
+        ]
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        # The clock of the periodic change (PASSWORD_MAX_AGE_DAYS) restarts with every new one.
+        self.password_changed_at = timezone.now()
 
     @property
     def region_code(self) -> str:

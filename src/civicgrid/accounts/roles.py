@@ -16,7 +16,11 @@ class Role(models.TextChoices):
     MEDIATOR = "mediator", _("mediator")
     CIVIL_AFFAIRS = "civil_affairs", _("civil-affairs officer")
     LEADER = "leader", _("leader")
-    ADMIN = "admin", _("administrator")
+    # Separation of duties (三权分立, GB/T 22239 8.1.5): three administrator roles, one per
+    # account. The system administrator keeps the value "admin" it always had.
+    ADMIN = "admin", _("system administrator")
+    SECURITY_ADMIN = "security_admin", _("security administrator")
+    AUDIT_ADMIN = "audit_admin", _("audit administrator")
 
 
 class Cap:
@@ -53,8 +57,10 @@ class Cap:
     RESOURCES_EDIT = "resources.edit"
     # A field worker tells the command centre where they are (their last known position).
     CHECK_IN = "command.check_in"
-    # Until the separation of duties lands (audit administrator), administrators read the log.
+    # Read and export the audit log: the audit administrator's alone.
     READ_AUDIT = "core.read_audit"
+    # Unlock locked-out accounts and reset second factors: the security administrator's.
+    MANAGE_SECURITY = "accounts.manage_security"
 
 
 _FIELD = {Cap.VIEW_REGIONS, Cap.LOCATE}
@@ -120,17 +126,24 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EDIT_BOUNDARIES,
             Cap.MANAGE_USERS,
             Cap.MANAGE_ORGS,
-            Cap.READ_AUDIT,
             Cap.EVENTS_CATEGORIES,
             Cap.COMMAND_WEIGHTS,
         }
         # The register is reference data like the categories: kept in the admin too.
         | _RESOURCES
     ),
+    # The security administrator: lockouts and second factors, nothing of the business data.
+    Role.SECURITY_ADMIN: frozenset({Cap.VIEW_REGIONS, Cap.MANAGE_SECURITY}),
+    # The audit administrator reads the audit log and nothing else.
+    Role.AUDIT_ADMIN: frozenset({Cap.READ_AUDIT}),
 }
 
-# Roles that may use the Django admin (it runs inside the user's region scope too).
-STAFF_ROLES = frozenset({Role.ADMIN})
+# The three administrator roles: they use the Django admin (inside their region scope too) and
+# must pass a second factor. Being one of them excludes the others: one role per account, and
+# superuser status only with the system administrator's role (a database constraint).
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+STAFF_ROLES = ADMIN_ROLES
+SECOND_FACTOR_ROLES = ADMIN_ROLES
 
 
 def role_can(role: str, capability: str) -> bool:

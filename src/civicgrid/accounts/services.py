@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import actions
 from civicgrid.accounts.models import Organisation, User
-from civicgrid.accounts.roles import Role
+from civicgrid.accounts.roles import STAFF_ROLES, Role
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError
 from civicgrid.core.scoping import is_within
@@ -33,9 +33,17 @@ def _region_within(code: str, by: User | None) -> Region:
     return region
 
 
-def _check_role(role: str) -> None:
+def _check_role(role: str, *, superuser: bool = False) -> None:
     if role not in Role.values:
         raise DomainError("accounts.bad_role", _("'%(role)s' is not a role.") % {"role": role[:40]})
+    if superuser and role != Role.ADMIN:
+        raise DomainError(
+            "accounts.duties_combined",
+            _(
+                "Superuser status goes only with the system administrator's role: the system, "
+                "security and audit administrators' duties stay on separate accounts."
+            ),
+        )
 
 
 @transaction.atomic
@@ -49,10 +57,11 @@ def create_user(
     full_name: str = "",
     email: str = "",
     is_demo: bool = False,
+    is_superuser: bool = False,
     by: User | None = None,
 ) -> User:
     """Create an account in one area with one role; the password must pass the policy."""
-    _check_role(role)
+    _check_role(role, superuser=is_superuser)
     region = _region_within(region_code, by)
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError("accounts.username_taken", _("That user name is already taken."))
@@ -64,13 +73,14 @@ def create_user(
         organisation=organisation,
         first_name=full_name[:150],
         is_demo=is_demo,
+        is_superuser=is_superuser,
     )
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise DomainError("accounts.weak_password", " ".join(exc.messages)) from None
     user.set_password(password)
-    user.is_staff = role == Role.ADMIN
+    user.is_staff = role in STAFF_ROLES
     user.save()
     return user
 
@@ -78,10 +88,15 @@ def create_user(
 @transaction.atomic
 def assign_role(*, user: User, role: str, region_code: str, by: User) -> User:
     """Give a user a new role and area (audited by the user-change receiver)."""
-    _check_role(role)
+    if user.pk == by.pk:
+        # Nobody moves themselves into another duty (say, from system to audit administrator).
+        raise DomainError(
+            "accounts.own_role", _("Your own role is changed by another administrator."), status=403
+        )
+    _check_role(role, superuser=user.is_superuser)
     user.region = _region_within(region_code, by)
     user.role = role
-    user.is_staff = role == Role.ADMIN
+    user.is_staff = role in STAFF_ROLES
     user.save()
     return user
 

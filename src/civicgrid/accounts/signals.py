@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from civicgrid.accounts import actions
+from civicgrid.accounts.middleware import start_session_clock
 from civicgrid.accounts.models import User
 from civicgrid.core.audit import log_action
 from civicgrid.core.http import client_ip
@@ -36,6 +37,8 @@ def _ip(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        start_session_clock(request)
     log_action(user, actions.LOGIN, by=user, source_ip=_ip(request))
 
 

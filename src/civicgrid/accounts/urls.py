@@ -1,9 +1,12 @@
 from django.urls import path
 
-from civicgrid.accounts import views
+from civicgrid.accounts import second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/", views.password_change_view, name="password_change"),
+    path("accounts/2fa/", second_factor.verify, name="second_factor"),
+    path("accounts/2fa/setup/", second_factor.setup, name="second_factor_setup"),
 ]

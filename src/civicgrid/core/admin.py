@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.admin_access import CapabilityAdminMixin
 from civicgrid.core.audit import describe
+from civicgrid.core.audit_log import entries_visible_to
 from civicgrid.core.models import AuditEntry
 
 
@@ -28,16 +29,12 @@ class AuditEntryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[m
     search_fields = ("actor_username", "action", "object_id", "=region_code")
     date_hierarchy = "at"
     show_full_result_count = False
+    # Adds the CSV and Excel export links (core.views.export) above the list.
+    change_list_template = "admin/core/auditentry/change_list.html"
 
     @admin.display(description=_("what"), ordering="action")
     def what(self, obj: AuditEntry) -> str:
         return f"{describe(obj.action)} ({obj.action})"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
-        # Records about an area are read only by administrators of that area; records with no
-        # area (failed sign-ins of unknown names) only at province level.
-        code = getattr(request.user, "region_code", "")
-        if not code:
-            return AuditEntry.objects.none()
-        mine = Q(region_code__startswith=code)
-        return AuditEntry.objects.filter(mine | Q(region_code="") if len(code) <= 2 else mine)
+        return entries_visible_to(request.user)

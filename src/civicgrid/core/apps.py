@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
     verbose_name = _("audit")
+
+    def ready(self) -> None:
+        from civicgrid.core import checks  # noqa: F401  (registers the configuration checks)

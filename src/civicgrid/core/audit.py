@@ -61,3 +61,4 @@ def log_action(
 
 
 register_action("core.audit.exported", _("exported the audit log"))
+register_action("core.audit.archived", _("archived old audit records"))

@@ -36,6 +36,8 @@ SCALES = {"community": DEMO_AREA, "district": DEMO_AREA, "city": "3201", "provin
 # (user name, full name, role, level of the node they sit at, organisation key)
 PERSONAS = [
     ("demo_admin", "系统管理员", Role.ADMIN, Level.PROVINCE, None),
+    ("demo_security", "安全管理员", Role.SECURITY_ADMIN, Level.PROVINCE, None),
+    ("demo_audit", "审计管理员", Role.AUDIT_ADMIN, Level.PROVINCE, None),
     ("demo_leader", "区领导", Role.LEADER, Level.COUNTY, None),
     ("demo_county", "区指挥中心值班员", Role.COUNTY_OPERATOR, Level.COUNTY, None),
     ("demo_civil", "区民政局科员", Role.CIVIL_AFFAIRS, Level.COUNTY, "civil"),

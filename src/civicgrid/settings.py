@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.notifications",
     "civicgrid.events",
     "civicgrid.resources",
+    "civicgrid.assistance",
     "civicgrid.command",
     "civicgrid.demo",
 ]
@@ -291,3 +292,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civicgrid@localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+
+# Social assistance: the rules and standards file (empty: the Jiangsu/Nanjing demo defaults in
+# civicgrid/assistance/data/jiangsu.json), and how long one verification source may take.
+ASSISTANCE_RULES_PATH = env_str("ASSISTANCE_RULES_PATH", "")
+ASSISTANCE_SOURCE_TIMEOUT = env_int("ASSISTANCE_SOURCE_TIMEOUT", 10, minimum=1)

@@ -297,3 +297,5 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 # civicgrid/assistance/data/jiangsu.json), and how long one verification source may take.
 ASSISTANCE_RULES_PATH = env_str("ASSISTANCE_RULES_PATH", "")
 ASSISTANCE_SOURCE_TIMEOUT = env_int("ASSISTANCE_SOURCE_TIMEOUT", 10, minimum=1)
+# Folder of the demo's file-backed verification sources (one CSV per department).
+ASSISTANCE_SOURCE_DIR = env_str("ASSISTANCE_SOURCE_DIR", str(DATA_DIR / "sources"))

@@ -81,3 +81,26 @@ def apply(world, sources):
         )
 
     return _apply
+
+
+@pytest.fixture
+def approved(world, civil, apply):
+    """`approved(items=[...])` → an application taken all the way to county approval."""
+    from datetime import timedelta
+
+    from civicgrid.assistance.services.verification import verify_many
+
+    def _approved(items=(), start=MONDAY, **kw):
+        a = apply(items=items, now=start, **kw)
+        apps.accept(application=a, by=world.staff, version=1, now=start)
+        apps.record_visit(application=a, visit="已入户", by=world.staff, version=2, now=start)
+        verify_many(applications=[a], by=civil["town"], now=start)
+        a.flow.refresh_from_db()
+        apps.propose(application=a, by=civil["town"], version=a.flow.version, now=start)
+        later = start + timedelta(days=7)
+        apps.close_notice(application=a, by=civil["town"], version=a.flow.version, now=later)
+        apps.approve(application=a, by=civil["county"], version=a.flow.version, now=later)
+        a.refresh_from_db()
+        return a
+
+    return _approved

@@ -139,7 +139,7 @@ def ask_all(id_numbers: Sequence[str], timeout: float | None = None) -> list[Ans
                 answers.append(Answer(source.name, False, error="timed out"))
             except SourceError as exc:
                 answers.append(Answer(source.name, False, error=str(exc)[:200]))
-            except Exception as exc:  # noqa: BLE001 - any broken source makes the run incomplete
+            except Exception as exc:  # any broken source makes the run incomplete
                 answers.append(Answer(source.name, False, error=type(exc).__name__))
         return answers
     finally:

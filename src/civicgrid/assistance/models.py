@@ -144,6 +144,9 @@ class Member(models.Model):
             models.UniqueConstraint(fields=["application", "resident"], name="assist_member_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.resident_id}"
+
 
 class Item(models.Model):
     """One declared figure: an income of a type, an excluded income, a deduction, an asset or a
@@ -164,6 +167,9 @@ class Item(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.section}:{self.kind}"
+
 
 class VerificationRun(models.Model):
     """One verification of an application: every source's answer and every difference."""
@@ -180,6 +186,9 @@ class VerificationRun(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.at:%Y-%m-%d}"
 
 
 class Objection(models.Model):
@@ -199,6 +208,9 @@ class Objection(models.Model):
     class Meta:
         ordering = ["raised_at", "id"]
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 class PaymentChange(models.Model):
     """A payment stopped or resumed, with its reason (the roll reads the latest)."""
@@ -215,6 +227,9 @@ class PaymentChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {'stop' if self.stopped else 'resume'}"
 
 
 class RollLine(models.Model):  # type: ignore[django-manager-missing]
@@ -236,6 +251,9 @@ class RollLine(models.Model):  # type: ignore[django-manager-missing]
         constraints = [
             models.UniqueConstraint(fields=["month", "application"], name="assist_roll_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.county_code} {self.month:%Y-%m} {self.application_id}"
 
 
 class Alert(models.Model):  # type: ignore[django-manager-missing]
@@ -272,6 +290,9 @@ class Alert(models.Model):  # type: ignore[django-manager-missing]
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.signal}"
+
 
 class Plan(models.Model):  # type: ignore[django-manager-missing]
     """A household's difficulty index with its breakdown, and its personal assistance plan."""
@@ -290,3 +311,6 @@ class Plan(models.Model):  # type: ignore[django-manager-missing]
 
     class Meta:
         base_manager_name = "all_objects"
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.score}"

@@ -106,6 +106,9 @@ class Config:
     name: str
     rules: Rules
     standards: tuple[Standard, ...]
+    # The difficulty index: weight per dimension, and months until a plan's review.
+    difficulty_weights: dict[str, Decimal]
+    review_months: int
 
     def standard_for(self, area_code: str, month: date) -> Standard:
         """The standard in force for `area_code` in the month of `month`: the most specific
@@ -185,7 +188,17 @@ def parse(data: dict[str, Any]) -> Config:
     negative = sorted(name for name, value in values.items() if value < 0)
     if negative or any(s.dibao_fen <= 0 for s in standards):
         raise ValueError(f"assistance rules file: negative values {negative} or a standard <= 0")
-    return Config(name=str(data.get("name", "")), rules=Rules(values, sources), standards=standards)
+    difficulty = data.get("difficulty", {})
+    weights = {k: Decimal(str(v)) for k, v in difficulty.get("weights", {}).items()}
+    if any(w < 0 for w in weights.values()) or (weights and not sum(weights.values())):
+        raise ValueError("assistance rules file: difficulty weights must be >= 0, not all 0")
+    return Config(
+        name=str(data.get("name", "")),
+        rules=Rules(values, sources),
+        standards=standards,
+        difficulty_weights=weights,
+        review_months=int(difficulty.get("review_months", 6)),
+    )
 
 
 REQUIRED_RULES = frozenset(

@@ -432,3 +432,14 @@ def send_back(
 ) -> Application:
     _county_level(by)
     return _step(application, "send_back", by, version, now, {"reason": (reason or "").strip()})
+
+
+def reveal(*, application: Application, reason: str, by: Any) -> Application:
+    """Permit the itemised, unmasked view of one application, with a reason, audit-logged."""
+    require(by, Cap.ASSISTANCE_UNMASK)
+    reason = (reason or "").strip()
+    refuse_control_characters(reason, code="assistance.bad_characters", field=_("reason"))
+    if not reason:
+        raise DomainError("assistance.reason_required", _("Say why you need the full figures."))
+    log_action(application, audit_codes.VIEWED_UNMASKED, by=by, data={"reason": reason[:300]})
+    return application

@@ -53,7 +53,24 @@ ROWS = {
     ("GET", f"{S}/numbers", f"{P}/numbers"): (401, 403, 200, 200, 403, 403, 200, 403, 200),
 }  # fmt: skip
 
+# The pages: signed-out visitors are sent to the login page.
+ROWS |= {
+    ("GET", "/assistance/", "assistance/"): (302, 403, 200, 200, 200, 200, 200, 403, 200),
+    ("GET", "/assistance/new/", "assistance/new/"): (302, 403, 403, 403, 200, 200, 403, 403, 200),
+    ("GET", "/assistance/alerts/", "assistance/alerts/"): (302, 403, 200, 200, 200, 200, 403, 403, 200),
+    ("GET", "/assistance/roll/", "assistance/roll/"): (302, *[403] * 8),
+    ("GET", f"/assistance/{N}/", "assistance/<str:number>/"): (302, 403, 200, 200, 200, 404, 403, 403, 200),
+    ("POST", f"/assistance/{N}/act/accept/", "assistance/<str:number>/act/<str:step>/"): (
+        302, 403, 403, 403, 400, 404, 403, 403, 400,
+    ),
+    ("POST", f"/assistance/{N}/unmask/", "assistance/<str:number>/unmask/"): (
+        302, 403, 403, 200, 403, 404, 403, 403, 403,
+    ),
+}  # fmt: skip
+
 ASSISTANCE_BODIES = {
+    ("POST", f"/assistance/{N}/act/accept/"): ("form", {"version": "99"}),
+    ("POST", f"/assistance/{N}/unmask/"): ("form", {"reason": "权限矩阵"}),
     ("POST", f"{S}/applications"): {"applicant_id_number": "{assist_applicant}"},
     ("POST", f"{S}/applications/{N}/unmasked"): {"reason": "权限矩阵"},
     ("POST", f"{S}/applications/{N}/act/accept"): {"version": 99},

@@ -136,11 +136,11 @@ def new_application(request: HttpRequest) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, application: Application, error: DomainError | None = None
 ) -> HttpResponse:
-    steps = (
-        [t.name for t in flows.available_transitions(application.flow, request.user)]
-        if application.flow
-        else []
+    # The notice is published by the town's decision: the page's step is "propose".
+    offered = (
+        flows.available_transitions(application.flow, request.user) if application.flow else []
     )
+    steps = ["propose" if t.name == "publish_notice" else t.name for t in offered]
     user: Any = request.user
     state = application.flow.state if application.flow else ""
     context = {

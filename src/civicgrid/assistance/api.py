@@ -134,7 +134,11 @@ STEPS = Literal[
 @router.post("/applications/{number}/act/{step}", summary="Take a step of the approval path")
 def act(request: HttpRequest, number: str, step: STEPS, body: StepIn) -> Any:
     application = _application(request, number, Cap.ASSISTANCE_VIEW)
-    common = {"application": application, "by": request.user, "version": body.version}
+    common: dict[str, Any] = {
+        "application": application,
+        "by": request.user,
+        "version": body.version,
+    }
     if step == "record_visit":
         apps.record_visit(visit=body.visit, **common)
     elif step in ("send_back", "refuse", "withdraw"):

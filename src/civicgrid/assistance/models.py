@@ -3,6 +3,8 @@ objections, the payment roll, monitoring alerts and assistance plans. Money in i
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -28,7 +30,7 @@ class Section(models.TextChoices):
 
 
 # Each section's kinds; the first four are the four income types of the rules.
-KINDS: dict[str, dict[str, str]] = {
+KINDS: dict[str, dict[str, Any]] = {
     Section.INCOME: {
         "wages": _("wages"),
         "business": _("net business income"),

@@ -55,7 +55,7 @@ def numbers(who: HasRegion | str, now: datetime | None = None) -> dict[str, Any]
     for household_id, region_id, monthly, decision in rows:
         paid_households.add(household_id)
         money += monthly
-        town = region_id[:9]
+        town = str(region_id)[:9]
         per_area[town]["households"] += 1
         per_area[town]["fen"] += monthly
         for r in decision.get("results", []):

@@ -193,7 +193,7 @@ def act(request: HttpRequest, number: str, step: str) -> HttpResponse:
     post = request.POST
     try:
         version = int(post.get("version", "0") or 0)
-        common = {"application": application, "by": request.user}
+        common: dict[str, Any] = {"application": application, "by": request.user}
         if step == "verify":
             verify_many(applications=[application], by=request.user)
         elif step == "objection":
@@ -238,15 +238,14 @@ def unmask(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def alerts(request: HttpRequest) -> HttpResponse:
-    require(request.user, Cap.ASSISTANCE_VIEW)
+    user: Any = request.user
+    require(user, Cap.ASSISTANCE_VIEW)
     if request.method == "POST":
         visible = selectors.alerts_visible_to(request.user)  # type: ignore[arg-type]
         try:
             if request.POST.get("run"):
                 require(request.user, Cap.ASSISTANCE_REVIEW)
-                result = monitoring.run_monitoring(
-                    region_code=request.user.region_code, by=request.user
-                )  # type: ignore[union-attr]
+                result = monitoring.run_monitoring(region_code=user.region_code, by=user)
                 messages.success(
                     request,
                     _("Checked %(n)s households; %(a)s new alerts.")
@@ -254,8 +253,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 alert = lookup(
-                    request.user, visible, Cap.ASSISTANCE_INTAKE, pk=request.POST.get("alert", "0")
-                )  # type: ignore[arg-type]
+                    user, visible, Cap.ASSISTANCE_INTAKE, pk=request.POST.get("alert", "0")
+                )
                 monitoring.close_alert(
                     alert=alert, outcome=request.POST.get("outcome", ""), by=request.user
                 )

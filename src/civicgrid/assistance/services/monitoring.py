@@ -151,7 +151,7 @@ def _register_signals(region_code: str, now: datetime) -> int:
         if household_id in covered:
             continue
         raised += _alert(
-            household_id=household_id, region_code=regions[household_id], kind=Alert.Kind.NEW_HARDSHIP,
+            household_id=household_id, region_code=str(regions[household_id]), kind=Alert.Kind.NEW_HARDSHIP,
             signal=HARDSHIP_TAGS[tag], application=None, now=now, detail={"resident": resident_id, "tag": tag},
         )  # fmt: skip
     return raised

@@ -55,6 +55,9 @@ def test_a_failing_source_judges_nobody(world, civil, approved, sources):
 def test_a_newly_disabled_resident_of_an_unassisted_household_raises_hardship(
     world, civil, sources
 ):
+    # The first run sets the baseline: the register as it was is not news.
+    first = monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
+    assert first.hardship == 0
     people_services.set_tags(
         resident=world.spouse,
         tags=[people_services.TagValue("disabled", kind="physical", grade=2)],
@@ -64,3 +67,5 @@ def test_a_newly_disabled_resident_of_an_unassisted_household_raises_hardship(
     assert result.hardship == 1
     alert = Alert.all_objects.get()
     assert alert.kind == Alert.Kind.NEW_HARDSHIP and alert.signal == "disability"
+    again = monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
+    assert again.hardship == 0  # nothing new since

@@ -21,6 +21,7 @@ from civicgrid.assistance.rules import decide
 from civicgrid.assistance.services.verification import report_for
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import Conflict, DomainError
+from civicgrid.core.models import AuditEntry
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.core.text import refuse_control_characters
@@ -109,9 +110,10 @@ def run_monitoring(
                 detail={"was_fen": a.monthly_fen, "now_fen": decision.total_monthly_fen,
                         "changes": changed},
             )  # fmt: skip
-    hardship = _register_signals(region_code, now)
+    hardship, watermark = _register_signals(region_code, now)
     log_action(None, audit_codes.MONITORED, by=by, region_code=region_code,
-               data={"checked": len(paid), "incomplete": incomplete, "alerts": no_longer + hardship})  # fmt: skip
+               data={"checked": len(paid), "incomplete": incomplete, "alerts": no_longer + hardship,
+                     "tag_watermark": watermark})  # fmt: skip
     return MonitoringResult(len(paid), incomplete, no_longer, hardship)
 
 
@@ -126,9 +128,24 @@ def _changes_since_decision(application: Application, verified: dict[str, int]) 
     }
 
 
-def _register_signals(region_code: str, now: datetime) -> int:
-    """Residents newly tagged disabled or unemployed in households with no assistance and no
-    application in progress: the community should visit."""
+def _last_watermark(region_code: str) -> int | None:
+    last = (
+        AuditEntry.objects.filter(action=audit_codes.MONITORED, region_code=region_code)
+        .order_by("-id")
+        .first()
+    )
+    return None if last is None else last.data.get("tag_watermark")
+
+
+def _register_signals(region_code: str, now: datetime) -> tuple[int, int]:
+    """Residents tagged disabled or unemployed since the area's last run (tags are rewritten
+    on every change, so a tag id above the last run's watermark is new), in households with no
+    assistance and no application in progress: the community should visit. The first run only
+    sets the watermark: what the register held before monitoring began is not news."""
+    watermark = ResidentTag.all_objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    since = _last_watermark(region_code)
+    if since is None:
+        return 0, watermark
     covered = set(
         Application.all_objects.filter(region__code__startswith=region_code)
         .filter(Q(payment=Application.Payment.ACTIVE) | Q(flow__state__in=loop.OPEN_STATES))
@@ -136,7 +153,10 @@ def _register_signals(region_code: str, now: datetime) -> int:
     )
     raised = 0
     tags = ResidentTag.all_objects.filter(
-        region_code__startswith=region_code, tag__in=list(HARDSHIP_TAGS)
+        region_code__startswith=region_code,
+        tag__in=list(HARDSHIP_TAGS),
+        pk__gt=since,
+        pk__lte=watermark,
     ).values_list("resident_id", "tag")
     residents = dict(
         Resident.all_objects.filter(pk__in=[r for r, _t in tags]).values_list("pk", "household_id")
@@ -154,7 +174,7 @@ def _register_signals(region_code: str, now: datetime) -> int:
             household_id=household_id, region_code=str(regions[household_id]), kind=Alert.Kind.NEW_HARDSHIP,
             signal=HARDSHIP_TAGS[tag], application=None, now=now, detail={"resident": resident_id, "tag": tag},
         )  # fmt: skip
-    return raised
+    return raised, watermark
 
 
 @transaction.atomic

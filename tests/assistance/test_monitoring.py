@@ -22,6 +22,8 @@ def test_a_new_car_raises_an_alert_for_the_community(world, civil, approved, sou
     alert = Alert.all_objects.get()
     assert alert.signal == "new_vehicle" and alert.application == a
     assert alert.region_id == world.micro_a1.code  # the community's task
+    # The community's staff are told.
+    assert world.staff.notifications.filter(code="assistance.alerts").count() == 1
     # Ten working days: two weeks later, Monday 09:00.
     assert alert.due_at == datetime(2024, 11, 18, 9, 0, tzinfo=SHANGHAI)
     # Running again does not raise the same alert twice.

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.roles import Cap
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Cap, Role
 from civicgrid.assistance import adapters, audit_codes, loop, standards
 from civicgrid.assistance.facts import household_facts
 from civicgrid.assistance.models import Alert, Application
@@ -25,6 +27,7 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.core.text import refuse_control_characters
+from civicgrid.notifications.services import Message, notify_many
 from civicgrid.people.models import Resident, ResidentTag
 from civicgrid.workflow.deadlines import SHANGHAI, add_working_hours
 
@@ -111,10 +114,35 @@ def run_monitoring(
                         "changes": changed},
             )  # fmt: skip
     hardship, watermark = _register_signals(region_code, now)
+    _tell_communities(region_code, now)
     log_action(None, audit_codes.MONITORED, by=by, region_code=region_code,
                data={"checked": len(paid), "incomplete": incomplete, "alerts": no_longer + hardship,
                      "tag_watermark": watermark})  # fmt: skip
     return MonitoringResult(len(paid), incomplete, no_longer, hardship)
+
+
+def _tell_communities(region_code: str, now: datetime) -> None:
+    """Each community's staff learn of the alerts raised for them in this run."""
+    raised: dict[str, int] = defaultdict(int)
+    for code in Alert.all_objects.filter(
+        region__code__startswith=region_code, created_at=now
+    ).values_list("region_id", flat=True):
+        raised[str(code)[:12]] += 1
+    staff: dict[str, list[Any]] = defaultdict(list)
+    for user in User.objects.filter(
+        region_id__in=list(raised), role=Role.COMMUNITY_STAFF, is_active=True
+    ):
+        staff[str(user.region_id)].append(user)
+    notify_many(
+        Message(
+            users=staff[community],
+            code="assistance.alerts",
+            title=str(_("%(count)s new assistance monitoring alerts") % {"count": count}),
+            link=reverse("assistance:alerts"),
+        )
+        for community, count in raised.items()
+        if staff[community]
+    )
 
 
 def _changes_since_decision(application: Application, verified: dict[str, int]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from civicgrid.accounts.access import lookup
@@ -30,7 +31,7 @@ def _application(request: HttpRequest, number: str, capability: str) -> Applicat
 
 def _fen(amount: Decimal) -> int:
     if amount < 0:
-        raise DomainError("assistance.negative_amount", "Amounts cannot be negative.")
+        raise DomainError("assistance.negative_amount", _("Amounts cannot be negative."))
     return yuan_to_fen(amount)
 
 
@@ -159,7 +160,9 @@ def verify(request: HttpRequest, body: VerifyIn) -> Any:
     found = list(visible.filter(number__in=body.numbers))
     if len(found) != len(set(body.numbers)):
         raise DomainError(
-            "assistance.unknown_application", "Some applications are not in your area.", status=404
+            "assistance.unknown_application",
+            _("Some applications are not in your area."),
+            status=404,
         )
     runs = verify_many(applications=found, by=request.user)
     return [
@@ -231,7 +234,7 @@ def plan_of(request: HttpRequest, household_id: int) -> Any:
     plan = selectors.plan_of(request.user, household_id)  # type: ignore[arg-type]
     if plan is None:
         raise DomainError(
-            "assistance.no_plan", "No plan for this household in your area.", status=404
+            "assistance.no_plan", _("No plan for this household in your area."), status=404
         )
     require(request.user, Cap.ASSISTANCE_VIEW)
     return _plan(plan)
@@ -294,7 +297,7 @@ class ExportIn(RollIn):
 def export_roll(request: HttpRequest, body: ExportIn) -> HttpResponse:
     require(request.user, Cap.ASSISTANCE_PAY)
     if not body.county.startswith(request.user.region_code[:6]):  # type: ignore[union-attr]
-        raise DomainError("assistance.bad_county", "Choose a county in your area.", status=404)
+        raise DomainError("assistance.bad_county", _("Choose a county in your area."), status=404)
     roll = payments.roll_of(county_code=body.county, month=body.month.replace(day=1))
     data = payments.export_roll(roll=roll, reason=body.reason, by=request.user)
     response = HttpResponse(

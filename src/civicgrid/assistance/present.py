@@ -54,6 +54,7 @@ def summary(a: Application) -> dict[str, Any]:
         "state_label": str(loop.APPLICATION.state(state).label) if state else "",
         "version": a.flow.version if a.flow else 0,
         "verification": a.verification,
+        "verification_label": a.get_verification_display(),
         "due_at": a.due_at.isoformat() if a.due_at else None,
         "stage_due_at": a.flow.due_at.isoformat() if a.flow and a.flow.due_at else None,
         "payment": a.payment,

@@ -219,3 +219,14 @@ def test_refusal_needs_a_reason(world, civil, apply):
         apps.refuse(application=application, reason=" ", by=civil["town"], version=1)
     apps.refuse(application=application, reason="家庭收入超标", by=civil["town"], version=1)
     assert application.flow.state == loop.REFUSED
+
+
+def test_a_june_application_is_decided_with_the_june_standard(world, civil, apply):
+    # Same household, month June 2024: Nanjing's standard was 1,000 until 30 June.
+    # (1,000 − 6,000 / 12 / 2) × 2 = 1,500 a month.
+    application = apply(items=[WAGES_6000], month=date(2024, 6, 1))
+    walk_to_review(application, world, civil)
+    apps.propose(application=application, by=civil["town"], version=application.flow.version,
+                 now=WEDNESDAY + timedelta(days=3))  # fmt: skip
+    assert application.decision["standard_fen"] == 100_000
+    assert application.decision["total_monthly_fen"] == 150_000

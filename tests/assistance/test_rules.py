@@ -225,3 +225,59 @@ def test_per_capita_rounds_half_up_to_the_fen(total, members):
 
     exact = (Decimal(total) / (12 * members)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     assert per_capita_fen(total, 0, members) == int(exact)
+
+
+def test_the_rules_file_is_checked():
+    import copy
+    import json
+
+    data = json.loads(standards.DEFAULT_FILE.read_text(encoding="utf-8"))
+    broken = copy.deepcopy(data)
+    del broken["rules"]["marginal_multiplier"]
+    with pytest.raises(ValueError, match="marginal_multiplier"):
+        standards.parse(broken)
+    negative = copy.deepcopy(data)
+    negative["standards"][0]["dibao"] = "-1"
+    with pytest.raises(ValueError):
+        standards.parse(negative)
+    # Every rule of the demo's defaults names its source.
+    assert all(CONFIG.rules.sources.values())
+
+
+@given(
+    year=st.integers(2023, 2030),
+    month=st.integers(1, 12),
+    area=st.sampled_from(["320113002001001001", "320115", "3201", "320500", "32"]),
+)
+def test_the_standard_in_force_is_the_latest_of_the_most_specific_area(year, month, area):
+    on = date(year, month, 1)
+    if on < date(2023, 7, 1):
+        return
+    chosen = CONFIG.standard_for(area, on)
+    candidates = [s for s in CONFIG.standards if area.startswith(s.area) and s.valid_from <= on]
+    assert chosen.valid_from <= on and area.startswith(chosen.area)
+    assert all(
+        (len(s.area), s.valid_from) <= (len(chosen.area), chosen.valid_from) for s in candidates
+    )
+
+
+@given(
+    ages=st.lists(st.integers(0, 100), min_size=1, max_size=6),
+    income=st.integers(0, 10_000_000),
+    rigid=st.integers(0, 10_000_000),
+    properties=st.integers(0, 3),
+)
+def test_the_difficulty_index_stays_within_0_and_100_and_adds_up(ages, income, rigid, properties):
+    from decimal import Decimal
+
+    from civicgrid.assistance.services.plans import difficulty
+
+    facts = HouseholdFacts(
+        members=tuple(adult(str(i), a) for i, a in enumerate(ages)),
+        income_fen=income,
+        rigid_expenditure_fen=rigid,
+        properties=properties,
+    )
+    score, breakdown = difficulty(facts, T.dibao)
+    assert Decimal(0) <= score <= Decimal(100)
+    assert score == sum(Decimal(b["points"]) for b in breakdown.values())

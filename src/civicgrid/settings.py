@@ -266,8 +266,14 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
 # What `civicgrid worker` enqueues, and how often (seconds): name → (task path, interval).
+# Social assistance: dynamic monitoring of everyone paid, and the register's signals (daily).
+ASSISTANCE_MONITORING_INTERVAL = env_int("ASSISTANCE_MONITORING_INTERVAL", 86400, minimum=60)
 PERIODIC_TASKS = {
     "events.deadlines": ("civicgrid.events.tasks.run_deadlines_task", EVENTS_DEADLINE_INTERVAL),
+    "assistance.monitoring": (
+        "civicgrid.assistance.tasks.run_monitoring_task",
+        ASSISTANCE_MONITORING_INTERVAL,
+    ),
 }
 
 # --- Notifications: in-app always; e-mail, SMS … through senders named here -----------------

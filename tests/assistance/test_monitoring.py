@@ -71,3 +71,12 @@ def test_a_newly_disabled_resident_of_an_unassisted_household_raises_hardship(
     assert alert.kind == Alert.Kind.NEW_HARDSHIP and alert.signal == "disability"
     again = monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
     assert again.hardship == 0  # nothing new since
+
+
+def test_the_periodic_task_monitors_every_county_with_assistance(world, civil, approved, sources):
+    from civicgrid.assistance.tasks import run_monitoring_task
+
+    approved()
+    sources["vehicles"].findings = [Finding(world.spouse.id_number, "asset:vehicle", 9_000_000)]
+    result = run_monitoring_task.call()
+    assert result["320113"]["no_longer"] == 1

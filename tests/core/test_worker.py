@@ -72,8 +72,9 @@ def test_a_shortened_interval_takes_over_at_once_and_a_longer_one_does_not_take_
 
 
 @pytest.mark.django_db
-def test_the_scheduler_sleeps_until_the_next_run_at_most_the_interval():
+def test_the_scheduler_sleeps_until_the_next_run_at_most_the_interval(settings):
     table = {JOB.name: (JOB.task_path, 60)}
+    settings.PERIODIC_TASKS = table
     assert periodic.seconds_until_next(now=NOW) == 0.0  # never run: due now
     periodic.enqueue_due(now=NOW, table=table)
     assert periodic.seconds_until_next(now=NOW + timedelta(seconds=20)) == 40.0
@@ -82,5 +83,5 @@ def test_the_scheduler_sleeps_until_the_next_run_at_most_the_interval():
 @pytest.mark.django_db
 def test_with_the_immediate_backend_the_job_runs_where_it_is_enqueued(world, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    assert periodic.enqueue_due(now=NOW) == ["events.deadlines"]
+    assert periodic.enqueue_due(now=NOW) == ["events.deadlines", "assistance.monitoring"]
     assert not DBTaskResult.objects.exists()

@@ -64,3 +64,12 @@ def test_steps_verification_and_numbers(world, sources):
     assert client_for(world.outsider).get(f"{A}/applications/{number}").status_code == 404
     numbers = client_for(world.leader).get(f"{A}/numbers").json()
     assert numbers["applications_open"] == 1
+
+
+def test_the_field_sees_programmes_and_amounts_not_income_figures(world, civil, approved):
+    a = approved(items=[])
+    seen = client_for(world.staff).get(f"{A}/applications/{a.number}").json()["decision"]
+    assert seen["figures"] is False and seen["total_monthly"] == "1600"
+    assert "per_capita" not in seen and all(not p["reasons"] for p in seen["programmes"])
+    reviewed = client_for(world.town_operator).get(f"{A}/applications/{a.number}").json()
+    assert reviewed["decision"]["per_capita"] == "250"

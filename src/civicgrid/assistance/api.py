@@ -100,7 +100,8 @@ def register(request: HttpRequest, body: ApplicationIn) -> Any:
 
 @router.get("/applications/{number}", summary="One application (masked)")
 def application_detail(request: HttpRequest, number: str) -> Any:
-    return present.detail(_application(request, number, Cap.ASSISTANCE_VIEW))
+    application = _application(request, number, Cap.ASSISTANCE_VIEW)
+    return present.detail(application, figures=present.sees_figures(request.user))
 
 
 class RevealIn(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicgrid.accounts.roles import Cap
 from civicgrid.assistance import loop
 from civicgrid.assistance.models import KINDS, Application
 from civicgrid.assistance.rules import Reason, yuan
@@ -17,11 +18,31 @@ def explain(items: list[dict[str, Any]]) -> list[str]:
     return [Reason(r["code"], r.get("params", {})).text() for r in items]
 
 
-def decision_view(decision: dict[str, Any]) -> dict[str, Any]:
-    """The proposed decision in words: the household's reasons and each programme's."""
+def decision_view(decision: dict[str, Any], *, figures: bool = True) -> dict[str, Any]:
+    """The proposed decision in words: the household's reasons and each programme's. Without
+    `figures` (the masked view of the field) the income figures and reasons are left out:
+    only which programmes apply and how much is paid."""
     if not decision:
         return {}
+    if not figures:
+        return {
+            "figures": False,
+            "total_monthly": yuan(decision["total_monthly_fen"]),
+            "total_one_off": yuan(decision["total_one_off_fen"]),
+            "programmes": [
+                {
+                    "programme": r["programme"],
+                    "label": str(Programme(r["programme"]).label),
+                    "eligible": r["eligible"],
+                    "monthly": yuan(r["monthly_fen"]),
+                    "one_off": yuan(r["one_off_fen"]),
+                    "reasons": [],
+                }
+                for r in decision["results"]
+            ],
+        }
     return {
+        "figures": True,
         "per_capita": yuan(decision["per_capita_fen"]),
         "standard": yuan(decision["standard_fen"]),
         "standard_from": decision["standard"]["from"],
@@ -40,6 +61,11 @@ def decision_view(decision: dict[str, Any]) -> dict[str, Any]:
             for r in decision["results"]
         ],
     }
+
+
+def sees_figures(user: Any) -> bool:
+    """Reviewers see the decision's income figures; the field sees programmes and amounts."""
+    return bool(user.can(Cap.ASSISTANCE_REVIEW) or user.can(Cap.ASSISTANCE_UNMASK))
 
 
 def summary(a: Application) -> dict[str, Any]:
@@ -64,7 +90,7 @@ def summary(a: Application) -> dict[str, Any]:
     }
 
 
-def detail(a: Application, *, unmasked: bool = False) -> dict[str, Any]:
+def detail(a: Application, *, unmasked: bool = False, figures: bool = True) -> dict[str, Any]:
     members = []
     for m in a.members.select_related("resident"):
         number = m.resident.id_number
@@ -86,7 +112,7 @@ def detail(a: Application, *, unmasked: bool = False) -> dict[str, Any]:
         "bank_name": a.bank_name,
         "bank_account": a.bank_account if unmasked else mask_account(a.bank_account),
         "visit_note": a.visit_note,
-        "decision": decision_view(a.decision),
+        "decision": decision_view(a.decision, figures=figures or unmasked),
         "notice_started_at": a.notice_started_at.isoformat() if a.notice_started_at else None,
         "objections": [
             {

@@ -144,7 +144,7 @@ def _detail_page(
     user: Any = request.user
     state = application.flow.state if application.flow else ""
     context = {
-        "a": present.detail(application),
+        "a": present.detail(application, figures=present.sees_figures(user)),
         "steps": steps,
         "can_verify": user.can(Cap.ASSISTANCE_REVIEW) and state in loop.OPEN_STATES[:3],
         "can_object": state == loop.NOTICE,

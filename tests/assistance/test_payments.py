@@ -67,3 +67,13 @@ def test_only_payment_staff_build_a_roll_and_only_in_their_county(world, civil, 
         payments.build_roll(county_code="320113", month=JULY, by=world.town_operator)
     with pytest.raises(DomainError):
         payments.build_roll(county_code="320114", month=JULY, by=civil["county"])
+
+
+def test_of_two_people_stopping_one_payment_only_one_does(world, civil, approved):
+    a = approved()
+    first, second = (Application.all_objects.get(pk=a.pk) for _ in range(2))
+    payments.stop_payment(application=first, reason="已就业", by=civil["county"])
+    with pytest.raises(DomainError) as err:
+        payments.stop_payment(application=second, reason="已就业", by=civil["county"])
+    assert err.value.code == "assistance.payment_changed"
+    assert a.payment_changes.count() == 1

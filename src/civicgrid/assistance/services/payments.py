@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -63,12 +63,19 @@ def resume_payment(
 def _change(
     application: Application, stopped: bool, reason: str, by: Any, now: datetime | None
 ) -> Application:
+    """Compare-and-set on the payment status: of two people stopping one payment at once,
+    exactly one does it; the other is told it changed meanwhile."""
     now = now or timezone.now()
+    was = Application.Payment.ACTIVE if stopped else Application.Payment.STOPPED
+    status = Application.Payment.STOPPED if stopped else Application.Payment.ACTIVE
+    if Application.all_objects.filter(pk=application.pk, payment=was).update(payment=status) != 1:
+        raise Conflict(
+            "assistance.payment_changed", _("Someone changed this payment meanwhile; reload it.")
+        )
+    application.payment = status
     PaymentChange.objects.create(
         application=application, stopped=stopped, reason=reason, at=now, by=by
     )
-    application.payment = Application.Payment.STOPPED if stopped else Application.Payment.ACTIVE
-    application.save(update_fields=["payment"])
     code = audit_codes.PAYMENT_STOPPED if stopped else audit_codes.PAYMENT_RESUMED
     log_action(application, code, by=by, data={"reason": reason})
     return application
@@ -110,17 +117,24 @@ def build_roll(*, county_code: str, month: date, by: Any) -> Roll:
     paid = Application.all_objects.filter(
         region__code__startswith=county_code, payment=Application.Payment.ACTIVE
     ).order_by("region_id", "number")
-    RollLine.all_objects.bulk_create(
-        RollLine(
-            county_code=county_code,
-            month=month,
-            application=a,
-            region_id=a.region_id,
-            amount_fen=a.monthly_fen,
-            programmes=_programmes(a)[:120],
-        )
-        for a in paid
-    )
+    try:
+        with transaction.atomic():
+            RollLine.all_objects.bulk_create(
+                RollLine(
+                    county_code=county_code,
+                    month=month,
+                    application=a,
+                    region_id=a.region_id,
+                    amount_fen=a.monthly_fen,
+                    programmes=_programmes(a)[:120],
+                )
+                for a in paid
+            )
+    except IntegrityError:
+        # Another build of the same roll wrote its lines first (unique month + application).
+        raise Conflict(
+            "assistance.roll_busy", _("This roll is being built by someone else; try again.")
+        ) from None
     return roll_of(county_code=county_code, month=month)
 
 

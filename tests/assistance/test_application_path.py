@@ -16,6 +16,7 @@ from civicgrid.assistance.services.verification import verify_many
 from civicgrid.core.audit import describe
 from civicgrid.core.errors import DomainError
 from civicgrid.core.models import AuditEntry
+from civicgrid.people.models import ResidentTag
 from tests.assistance.conftest import WEDNESDAY
 
 WAGES_6000 = ItemIn("income", "wages", 600_000)
@@ -95,6 +96,11 @@ def test_the_whole_path_from_window_to_county_approval(world, civil, apply):
     assert application.flow.state == loop.APPROVED
     assert application.payment == Application.Payment.ACTIVE
     assert application.monthly_fen == 160_000
+    # The register now knows both are covered by the minimum living guarantee; other tags stay.
+    tags = {(t.resident_id, t.tag, t.kind) for t in ResidentTag.all_objects.all()}
+    assert (world.resident.pk, "low_income", "dibao") in tags
+    assert (world.spouse.pk, "low_income", "dibao") in tags
+    assert (world.resident.pk, "veteran", "") in tags
     codes = set(
         AuditEntry.objects.filter(object_id=str(application.pk)).values_list("action", flat=True)
     )

@@ -25,6 +25,7 @@ from civicgrid.core.identity import normalise_id_number
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.core.text import refuse_control_characters
+from civicgrid.people import services as people_services
 from civicgrid.people.models import Resident, ResidentTag
 from civicgrid.workflow import services as flows
 from civicgrid.workflow.deadlines import SHANGHAI, add_working_hours
@@ -422,8 +423,43 @@ def approve(
     application.monthly_fen = monthly
     application.payment = Application.Payment.ACTIVE if monthly > 0 else Application.Payment.NONE
     application.save(update_fields=["approved_at", "monthly_fen", "payment"])
+    _tag_in_register(application)
     log_action(application, audit_codes.APPROVED, by=by, data={"monthly_fen": monthly})
     return application
+
+
+# Which register tag kind a covered member gets, strongest programme first.
+TAG_OF_PROGRAMME = (("tekun", "tekun"), ("dibao", "dibao"), ("expenditure", "expenditure"),
+                    ("marginal", "marginal"))  # fmt: skip
+
+
+def _tag_in_register(application: Application) -> None:
+    """One collection, many uses: the register learns who is covered (low income, with the
+    programme as its kind), so care, jobs and the numbers see it; other tags are kept."""
+    results = {r["programme"]: r for r in application.decision.get("results", [])}
+    kinds: dict[str, str] = {}
+    for programme, kind in TAG_OF_PROGRAMME:
+        result = results.get(programme)
+        if not result or not result["eligible"]:
+            continue
+        # Marginal and expenditure households are identified as a whole.
+        keys = result["covered"] if programme in ("tekun", "dibao") else None
+        for m in application.members.all():
+            if keys is None or str(m.pk) in keys:
+                kinds.setdefault(str(m.pk), kind)
+    for m in application.members.select_related("resident"):
+        kind = kinds.get(str(m.pk))
+        if kind is None:
+            continue
+        kept = [
+            people_services.TagValue(t.tag, t.kind, t.grade)
+            for t in ResidentTag.all_objects.filter(resident=m.resident).exclude(tag="low_income")
+        ]
+        people_services.set_tags(
+            resident=m.resident,
+            tags=[*kept, people_services.TagValue("low_income", kind)],
+            by=None,
+        )
 
 
 @transaction.atomic

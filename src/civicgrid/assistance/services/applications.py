@@ -448,8 +448,8 @@ def _tag_in_register(application: Application) -> None:
             if keys is None or str(m.pk) in keys:
                 kinds.setdefault(str(m.pk), kind)
     for m in application.members.select_related("resident"):
-        kind = kinds.get(str(m.pk))
-        if kind is None:
+        given = kinds.get(str(m.pk))
+        if given is None:
             continue
         kept = [
             people_services.TagValue(t.tag, t.kind, t.grade)
@@ -457,7 +457,7 @@ def _tag_in_register(application: Application) -> None:
         ]
         people_services.set_tags(
             resident=m.resident,
-            tags=[*kept, people_services.TagValue("low_income", kind)],
+            tags=[*kept, people_services.TagValue("low_income", given)],
             by=None,
         )
 

@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/map.py
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/audit_retention.py
+	$(BIN)/python bench/assistance.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

@@ -47,6 +47,8 @@ def _a_configured_secret_key(settings):
 def _media_in_tmp(settings, tmp_path):
     # Uploaded photos of a test go to its own folder, never into the working copy.
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The demo's verification sources, too.
+    settings.ASSISTANCE_SOURCE_DIR = str(tmp_path / "sources")
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from civicgrid.events.services import escalation, intake
 from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 from tests.events.conftest import jpeg
+from tests.matrix_assistance import ASSISTANCE_BODIES, assistance_ids, assistance_matrix
 from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
@@ -303,6 +304,8 @@ MATRIX.update(hardening_matrix())
 BODIES.update(EVENTS_BODIES)
 MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)
+MATRIX.update(assistance_matrix())
+BODIES.update(ASSISTANCE_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -391,6 +394,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(
     (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
     ids["notification"] = note.pk
     ids |= command_ids(world)
+    ids |= assistance_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

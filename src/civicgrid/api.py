@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import SessionAuth
 
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.assistance.api import router as assistance_router
 from civicgrid.command.api import router as command_router
 from civicgrid.command.api_board import router as command_board_router
 from civicgrid.command.api_hall import router as command_hall_router
@@ -42,6 +43,7 @@ api.add_router("/events", events_public_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/command", command_router)
 api.add_router("/resources", resources_router)
+api.add_router("/assistance", assistance_router)
 api.add_router("/command", command_board_router)
 api.add_router("/command", command_hall_router)
 

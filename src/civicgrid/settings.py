@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.notifications",
     "civicgrid.events",
     "civicgrid.resources",
+    "civicgrid.assistance",
     "civicgrid.command",
     "civicgrid.demo",
 ]
@@ -273,8 +274,14 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
 # What `civicgrid worker` enqueues, and how often (seconds): name → (task path, interval).
+# Social assistance: dynamic monitoring of everyone paid, and the register's signals (daily).
+ASSISTANCE_MONITORING_INTERVAL = env_int("ASSISTANCE_MONITORING_INTERVAL", 86400, minimum=60)
 PERIODIC_TASKS = {
     "events.deadlines": ("civicgrid.events.tasks.run_deadlines_task", EVENTS_DEADLINE_INTERVAL),
+    "assistance.monitoring": (
+        "civicgrid.assistance.tasks.run_monitoring_task",
+        ASSISTANCE_MONITORING_INTERVAL,
+    ),
 }
 
 # --- Notifications: in-app always; e-mail, SMS … through senders named here -----------------
@@ -299,6 +306,13 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "civicgrid@localhost")
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+
+# Social assistance: the rules and standards file (empty: the Jiangsu/Nanjing demo defaults in
+# civicgrid/assistance/data/jiangsu.json), and how long one verification source may take.
+ASSISTANCE_RULES_PATH = env_str("ASSISTANCE_RULES_PATH", "")
+ASSISTANCE_SOURCE_TIMEOUT = env_int("ASSISTANCE_SOURCE_TIMEOUT", 10, minimum=1)
+# Folder of the demo's file-backed verification sources (one CSV per department).
+ASSISTANCE_SOURCE_DIR = env_str("ASSISTANCE_SOURCE_DIR", str(DATA_DIR / "sources"))
 
 # =============================================================================================
 # --- Hardening (issue #9, SECURITY.md): headers, CSP, second factor, audit retention --------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("regions/", include("civicgrid.regions.urls")),
     path("people/", include("civicgrid.people.urls")),
     path("events/", include("civicgrid.events.urls")),
+    path("assistance/", include("civicgrid.assistance.views")),
     path("command/", include("civicgrid.command.urls")),
     path("open311/v2/", include("civicgrid.events.open311_urls")),
     path("notifications/", include("civicgrid.notifications.urls")),

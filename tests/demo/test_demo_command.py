@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from civicgrid.accounts.models import User
+from civicgrid.assistance.models import Alert, Application
 from civicgrid.demo.management.commands.demo import area_of_scale
 from civicgrid.people.models import Household, Resident, ResidentTag
 from civicgrid.regions.levels import Level
@@ -27,6 +28,8 @@ def _counts() -> dict[str, int]:
             "residents": Resident.all_objects.count(),
             "tags": ResidentTag.all_objects.count(),
             "resources": Resource.all_objects.count(),
+            "applications": Application.all_objects.count(),
+            "alerts": Alert.all_objects.count(),
         }
 
 
@@ -45,6 +48,10 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
     assert outside == 0
     assert "demo_county" in out.getvalue()
     assert first["resources"] >= 24  # shelters, depots, fire points … across the district
+    assert first["applications"] >= 30  # assistance at every stage, with alerts from monitoring
+    assert first["alerts"] >= 1
+    with scopes_disabled():
+        assert Application.all_objects.filter(payment="active").count() >= 5
 
     call_command("demo", scale="community", stdout=StringIO())
     assert _counts() == first

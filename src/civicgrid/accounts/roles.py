@@ -57,6 +57,20 @@ class Cap:
     RESOURCES_EDIT = "resources.edit"
     # A field worker tells the command centre where they are (their last known position).
     CHECK_IN = "command.check_in"
+    # Social assistance (社会救助). Applications in one's area, masked (totals, masked IDs).
+    ASSISTANCE_VIEW = "assistance.view"
+    # Register an application (window, grid worker, 省内通办) and record the home visit.
+    ASSISTANCE_INTAKE = "assistance.intake"
+    # Town review: run verification, propose a decision, run the public notice, objections.
+    ASSISTANCE_REVIEW = "assistance.review"
+    # County approval of decisions (checked against the approver's level too).
+    ASSISTANCE_APPROVE = "assistance.approve"
+    # Itemised incomes, assets, full ID numbers and bank accounts; every view audit-logged.
+    ASSISTANCE_UNMASK = "assistance.view_unmasked"
+    # The monthly payment roll: build, export for the bank, stop and resume payments.
+    ASSISTANCE_PAY = "assistance.payments"
+    # Coverage numbers, money per month, alerts open and overdue.
+    ASSISTANCE_NUMBERS = "assistance.numbers"
     # Read and export the audit log: the audit administrator's alone.
     READ_AUDIT = "core.read_audit"
     # Unlock locked-out accounts and reset second factors: the security administrator's.
@@ -73,6 +87,14 @@ _ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
 ORGANISATION_ROLES = frozenset({"department_officer", "civil_affairs", "mediator"})
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
+# Social assistance: the field takes applications, the town reviews, civil affairs decides.
+_ASSIST_FIELD = {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_INTAKE}
+_ASSIST_REVIEW = {
+    Cap.ASSISTANCE_VIEW,
+    Cap.ASSISTANCE_REVIEW,
+    Cap.ASSISTANCE_UNMASK,
+    Cap.ASSISTANCE_NUMBERS,
+}
 # Emergency resources: the field sees them on the map, the desks keep the register.
 _RESOURCES = {Cap.RESOURCES_VIEW, Cap.RESOURCES_EDIT}
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -80,6 +102,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _REGISTER
         | _REPORTER
         | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
+        | _ASSIST_FIELD
     ),
     Role.LIAISON: frozenset(
         _REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
@@ -97,18 +120,29 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
         | _DESK
         | _RESOURCES
+        | _ASSIST_FIELD
+        | {Cap.ASSISTANCE_NUMBERS}
     ),
-    Role.TOWN_OPERATOR: frozenset(_REGISTER | _DESK | _RESOURCES | {Cap.PEOPLE_EXPORT}),
+    Role.TOWN_OPERATOR: frozenset(
+        _REGISTER | _DESK | _RESOURCES | {Cap.PEOPLE_EXPORT} | _ASSIST_REVIEW
+    ),
     Role.COUNTY_OPERATOR: frozenset(
         _REGISTER
         | _DESK
         | _RESOURCES
         | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
+        | {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_NUMBERS}
     ),
     # Departments work on orders, not on the register.
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
     Role.MEDIATOR: frozenset(_REGISTER | _ORDERS),
-    Role.CIVIL_AFFAIRS: frozenset(_REGISTER | _ORDERS | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
+    Role.CIVIL_AFFAIRS: frozenset(
+        _REGISTER
+        | _ORDERS
+        | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}
+        | _ASSIST_REVIEW
+        | {Cap.ASSISTANCE_INTAKE, Cap.ASSISTANCE_APPROVE, Cap.ASSISTANCE_PAY}
+    ),
     Role.LEADER: frozenset(
         {
             Cap.VIEW_REGIONS,
@@ -118,6 +152,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EVENTS_SUPERVISE,
             Cap.COMMAND_VIEW,
             Cap.RESOURCES_VIEW,
+            Cap.ASSISTANCE_NUMBERS,
         }
     ),
     Role.ADMIN: frozenset(

@@ -14,6 +14,7 @@ from civicgrid.accounts import services
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
+from civicgrid.demo.assistance import load_assistance
 from civicgrid.demo.incidents import load_incidents
 from civicgrid.demo.resources import load_resources
 from civicgrid.events.categories import load_defaults
@@ -171,6 +172,10 @@ class Command(BaseCommand):
             "Emergency resources", partial(load_resources, county_code=DEMO_AREA, seed=2026)
         )
         self.stdout.write(f"  {added} shelters, depots, fire points, AEDs and medical points")
+        applied = self._timed(
+            f"Assistance applications in {town.name}", partial(load_assistance, town_code=town.code)
+        )
+        self.stdout.write(f"  {applied} applications at every stage, sources, alerts and a roll")
 
     def _timed(self, what: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()

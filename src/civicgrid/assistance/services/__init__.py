@@ -1,0 +1,1 @@
+"""Writes of social assistance, one module per stage of the work."""

@@ -66,10 +66,7 @@ def test_the_grid_worker_never_receives_a_full_id_number_or_phone(world, inciden
     assert {"13812345678", "13900001111", "13700002222"} <= secrets
     ids = {"resident": world.resident.pk, "case": incident.number, "report": field_report}
     ids |= {"notification": 0, "page_summons": incident.summons_for_page.pk}
-    from tests.matrix_command import command_ids
-    from tests.matrix_events import events_ids
-
-    ids |= events_ids(world) | command_ids(world)
+    ids |= matrix.domain_ids(world)
     client = client_for(world.grid_worker)
     urls = grid_worker_get_urls(ids)
     # Each resident's own page and API answer too, not only the first one's.

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.notifications",
     "civicgrid.events",
     "civicgrid.resources",
+    "civicgrid.disputes",
     "civicgrid.command",
     "civicgrid.demo",
 ]

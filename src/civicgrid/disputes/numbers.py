@@ -1,0 +1,174 @@
+"""Dispute numbers per area, organisation, mediator, type and colour; the Excel export.
+
+Received: disputes taken in during the period. Resolved: of those, the ones mediation brought to
+(partial) agreement. Resolution rate: resolved ÷ (resolved + no agreement) — withdrawals and
+cases still open count in neither. Days to resolve: intake to agreement, on average. Repeats:
+disputes with repeat petitions. Escalated: disputes whose grade raised the level handling them.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from civicgrid.accounts.models import Organisation, User
+from civicgrid.accounts.roles import Cap
+from civicgrid.core.audit import log_action, register_action
+from civicgrid.core.errors import DomainError
+from civicgrid.core.permissions import require
+from civicgrid.core.scoping import root_code
+from civicgrid.disputes.models import COLOURS, Colour, Dispute, DisputeType
+from civicgrid.regions.models import Region
+
+register_action("disputes.numbers.exported", _("exported dispute numbers"))
+
+GROUPINGS = ("area", "organisation", "mediator", "type", "colour")
+# The next level down of an area code of each length.
+CHILD_LENGTH = {2: 4, 4: 6, 6: 9, 9: 12, 12: 15, 15: 18, 18: 18}
+RESOLVED = (Dispute.Outcome.AGREEMENT, Dispute.Outcome.PARTIAL)
+
+
+def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]:
+    today = timezone.localdate()
+    until = until or today
+    since = since or until.replace(month=1, day=1)
+    if since > until:
+        raise DomainError("disputes.bad_dates", _("The period starts after it ends."))
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(since, time.min, tzinfo=zone)
+    return start, datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _prefix_range(code: str) -> Q:
+    """region_id starting with `code`, as a range an index serves (codes are digits)."""
+    after = code[:-1] + chr(ord(code[-1]) + 1)
+    return Q(region_id__gte=code, region_id__lt=after)
+
+
+def in_period(user: Any, area: str, since: date | None, until: date | None) -> QuerySet[Dispute]:
+    """Disputes received in the period in `area` (within the user's), for the numbers."""
+    require(user, Cap.DISPUTES_NUMBERS)
+    root = root_code(user)
+    area = (area or root).strip()
+    if not area.startswith(root):
+        raise DomainError("disputes.outside_area", _("That area is outside yours."), status=404)
+    start, end = _period(since, until)
+    return Dispute.all_objects.filter(
+        _prefix_range(area), received_at__gte=start, received_at__lt=end
+    )
+
+
+def _measures() -> dict[str, Any]:
+    took = ExpressionWrapper(F("resolved_at") - F("received_at"), output_field=DurationField())
+    return {
+        "received": Count("id"),
+        "resolved": Count("id", filter=Q(outcome__in=RESOLVED)),
+        "failed": Count("id", filter=Q(outcome=Dispute.Outcome.NO_AGREEMENT)),
+        "took": Avg(took, filter=Q(outcome__in=RESOLVED)),
+        "repeats": Count("id", filter=Q(repeat_petitions__gt=0)),
+        "escalated": Count("id", filter=Q(escalations__gt=0)),
+        "red": Count("id", filter=Q(colour=Colour.RED)),
+    }
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    decided = row["resolved"] + row["failed"]
+    took = row.pop("took")
+    row["rate"] = round(100.0 * row["resolved"] / decided, 1) if decided else None
+    row["avg_days"] = round(took.total_seconds() / 86400, 1) if took is not None else None
+    return row
+
+
+def _key(by: str, area: str) -> tuple[str, Any]:
+    if by == "area":
+        return "key", Substr("region_id", 1, CHILD_LENGTH.get(len(area), len(area)))
+    field = {"organisation": "organisation_id", "mediator": "mediator_id", "type": "dispute_type_id", "colour": "colour"}[by]  # fmt: skip
+    return "key", F(field)
+
+
+def _labels(by: str, keys: list[Any]) -> dict[Any, str]:
+    if by == "area":
+        return dict(Region.all_objects.filter(code__in=keys).values_list("code", "name"))
+    if by == "organisation":
+        return dict(Organisation.all_objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "mediator":
+        return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=keys)}
+    if by == "type":
+        return dict(DisputeType.objects.values_list("code", "name"))
+    return {c: str(Colour(c).label) for c in COLOURS}
+
+
+def grouped(qs: QuerySet[Dispute], by: str, area: str) -> list[dict[str, Any]]:
+    name, expr = _key(by, area)
+    rows = list(qs.annotate(**{name: expr}).values(name).annotate(**_measures()).order_by(name))
+    labels = _labels(by, [r["key"] for r in rows if r["key"] is not None])
+    return [
+        _finish(r) | {"label": labels.get(r["key"], "—" if r["key"] is None else str(r["key"]))}
+        for r in rows
+    ]
+
+
+def report(
+    user: Any, *, area: str = "", since: date | None = None, until: date | None = None,
+    by: str = "area",
+) -> dict[str, Any]:  # fmt: skip
+    """The numbers of an area over a period, grouped one way, with totals and by type/colour."""
+    if by not in GROUPINGS:
+        raise DomainError("disputes.bad_grouping", _("Group by area, organisation, mediator, type or colour."))  # fmt: skip
+    area = (area or root_code(user)).strip()
+    qs = in_period(user, area, since, until)
+    start, end = _period(since, until)
+    totals = _finish(dict(qs.aggregate(**_measures())))
+    return {
+        "area": area,
+        "since": start.date(),
+        "until": (end - timedelta(days=1)).date(),
+        "by": by,
+        "totals": totals,
+        "rows": grouped(qs, by, area),
+        "by_type": grouped(qs, "type", area) if by != "type" else None,
+        "by_colour": grouped(qs, "colour", area) if by != "colour" else None,
+    }
+
+
+COLUMNS = ("label", "received", "resolved", "failed", "rate", "avg_days", "repeats", "escalated", "red")  # fmt: skip
+
+
+def workbook(data: dict[str, Any]) -> bytes:
+    headers = [_("group"), _("received"), _("resolved"), _("no agreement"), _("resolution rate %"), _("average days to resolve"), _("repeats"), _("escalated"), _("red")]  # fmt: skip
+    book = Workbook()
+    sheets = [(data["by"], data["rows"]), ("type", data["by_type"]), ("colour", data["by_colour"])]
+    first = True
+    for title, rows in sheets:
+        if rows is None:
+            continue
+        sheet = book.active if first else book.create_sheet()
+        first = False
+        sheet.title = title
+        sheet.append([f"{data['area']} {data['since']} – {data['until']}"])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([row[c] for c in COLUMNS])
+        sheet.append([_("total"), *[data["totals"][c] for c in COLUMNS[1:]]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def excel_response(user: Any, **params: Any) -> HttpResponse:
+    data = report(user, **params)
+    log_action(None, "disputes.numbers.exported", by=user, region_code=data["area"], data={"by": data["by"]})  # fmt: skip
+    response = HttpResponse(
+        workbook(data),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="disputes-{data["area"]}-{data["since"]}-{data["until"]}.xlsx"'  # fmt: skip
+    return response

@@ -54,7 +54,9 @@ def test_a_red_dispute_alerts_the_town_and_county_at_once(world, receive):
     dispute = receive(threat_violence=True)
     assert dispute.colour == "red"
     alerted = set(
-        Notification.objects.filter(code="disputes.red_alert").values_list("user__username", flat=True)  # fmt: skip
+        Notification.objects.filter(code="disputes.red_alert").values_list(
+            "user__username", flat=True
+        )
     )
     assert {"tom_town", "carol_county"} <= alerted
 
@@ -77,7 +79,10 @@ def _nothing_written():
         ({"amount": "-5"}, "disputes.bad_amount"),
         ({"region_code": "320113003001001001"}, "disputes.outside_area"),
         ({"region_code": "999"}, "disputes.unknown_place"),
-        ({"parties": [{"role": "applicant", "resident_id": 999999}, parties()[1]]}, "disputes.unknown_resident"),  # fmt: skip
+        (
+            {"parties": [{"role": "applicant", "resident_id": 999999}, parties()[1]]},
+            "disputes.unknown_resident",
+        ),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_half_written(world, receive, kw, code):
@@ -112,7 +117,16 @@ def test_intake_through_the_api_answers_201_and_errors_as_code_and_message(world
     client = as_user(world.grid_worker)
     ok = client.post(
         "/api/v1/disputes/cases",
-        {"source": "grid_worker", "dispute_type": "labour", "facts": "拖欠工资三个月", "parties": parties(), "people_involved": 12, "amount": 80000, "lng": IN_A1[0], "lat": IN_A1[1]},  # fmt: skip
+        {
+            "source": "grid_worker",
+            "dispute_type": "labour",
+            "facts": "拖欠工资三个月",
+            "parties": parties(),
+            "people_involved": 12,
+            "amount": 80000,
+            "lng": IN_A1[0],
+            "lat": IN_A1[1],
+        },
         content_type="application/json",
     )
     assert ok.status_code == 201, ok.content

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from civicgrid.core.errors import Conflict, DomainError
 from civicgrid.disputes.models import Agreement, Dispute, FollowUp, Session
-from civicgrid.disputes.services import followup, mediation as steps
+from civicgrid.disputes.services import followup
+from civicgrid.disputes.services import mediation as steps
 from civicgrid.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

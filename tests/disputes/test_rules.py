@@ -97,9 +97,45 @@ def test_arrays_grade_like_one_at_a_time():
     "broken",
     [
         {"rules": []},  # no colour settings
-        {"colours": rules.default_document()["colours"], "rules": [{"code": "x", "fact": "height", "op": ">=", "value": 1, "colour": "red", "label": "x"}]},  # fmt: skip
-        {"colours": rules.default_document()["colours"], "rules": [{"code": "x", "fact": "threat_violence", "op": ">=", "value": 1, "colour": "red", "label": "x"}]},  # fmt: skip
-        {"colours": rules.default_document()["colours"], "rules": [{"code": "x", "fact": "amount", "op": ">=", "value": 1, "colour": "purple", "label": "x"}]},  # fmt: skip
+        {
+            "colours": rules.default_document()["colours"],
+            "rules": [
+                {
+                    "code": "x",
+                    "fact": "height",
+                    "op": ">=",
+                    "value": 1,
+                    "colour": "red",
+                    "label": "x",
+                }
+            ],
+        },
+        {
+            "colours": rules.default_document()["colours"],
+            "rules": [
+                {
+                    "code": "x",
+                    "fact": "threat_violence",
+                    "op": ">=",
+                    "value": 1,
+                    "colour": "red",
+                    "label": "x",
+                }
+            ],
+        },
+        {
+            "colours": rules.default_document()["colours"],
+            "rules": [
+                {
+                    "code": "x",
+                    "fact": "amount",
+                    "op": ">=",
+                    "value": 1,
+                    "colour": "purple",
+                    "label": "x",
+                }
+            ],
+        },
     ],
 )
 def test_a_broken_rule_set_is_refused_with_a_clear_error(broken):

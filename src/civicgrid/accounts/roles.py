@@ -121,9 +121,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
     # Mediators work on their own organisation's disputes: mediate and visit for follow-up.
     Role.MEDIATOR: frozenset(
-        _REGISTER
-        | _ORDERS
-        | {Cap.DISPUTES_VIEW, Cap.DISPUTES_MEDIATE, Cap.DISPUTES_FOLLOW_UP}
+        _REGISTER | _ORDERS | {Cap.DISPUTES_VIEW, Cap.DISPUTES_MEDIATE, Cap.DISPUTES_FOLLOW_UP}
     ),
     Role.CIVIL_AFFAIRS: frozenset(_REGISTER | _ORDERS | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}),
     Role.LEADER: frozenset(

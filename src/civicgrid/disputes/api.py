@@ -130,10 +130,14 @@ def suggestions(request: HttpRequest, number: str) -> Any:
     require(request.user, Cap.DISPUTES_ROUTE)
     return [
         {
-            "organisation": s.organisation.pk, "name": s.organisation.name, "channel": s.channel,
-            "score": s.score, "open_cases": s.open_cases, "capacity": s.capacity,
+            "organisation": s.organisation.pk,
+            "name": s.organisation.name,
+            "channel": s.channel,
+            "score": s.score,
+            "open_cases": s.open_cases,
+            "capacity": s.capacity,
             "reasons": s.reasons,
-        }  # fmt: skip
+        }
         for s in routing.suggest(dispute)
     ]
 

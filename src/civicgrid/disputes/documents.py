@@ -49,6 +49,10 @@ def template_bytes(kind: str) -> bytes:
     return (SHIPPED / f"{kind}.docx").read_bytes()
 
 
+# The documents are in Chinese whatever the reader's language: the parties sign them.
+ROLE_TITLES = {"applicant": "申请人", "respondent": "被申请人", "third": "第三人"}
+
+
 def _person(party: Party) -> dict[str, Any]:
     """What the agreement says of a party. The ID number is printed whole on the document the
     parties sign (the law asks for their identity); its generation is audit-logged."""
@@ -58,7 +62,8 @@ def _person(party: Party) -> dict[str, Any]:
         gender = "男" if parsed.gender == "M" else "女"
         age = str(age_on(parsed.birth_date, timezone.localdate()))
     return {
-        "role": str(party.get_role_display()),
+        "role": ROLE_TITLES.get(party.role, party.role),
+        "role_code": party.role,
         "name": party.name,
         "kind": party.kind,
         "gender": gender,
@@ -85,7 +90,7 @@ def context(dispute: Dispute, kind: str) -> dict[str, Any]:
         "facts": dispute.facts,
         "received_on": f"{timezone.localdate(dispute.received_at):%Y年%m月%d日}",
         "parties": parties,
-        "applicants": [p for p in parties if p["role"] == str(Party.Role.APPLICANT.label)],
+        "applicants": [p for p in parties if p["role_code"] == Party.Role.APPLICANT],
         "today": f"{today:%Y年%m月%d日}",
         "sessions": [
             {
@@ -137,6 +142,8 @@ def _blocks(data: bytes) -> list[Paragraph | Table]:
 
 def docx_to_pdf(data: bytes) -> bytes:
     """The filled document's paragraphs and tables as a PDF (A4, Song typeface)."""
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -144,10 +151,8 @@ def docx_to_pdf(data: bytes) -> bytes:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph as PdfParagraph
-    from reportlab.platypus import SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
-    from reportlab.platypus import TableStyle
-    from xml.sax.saxutils import escape
 
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():

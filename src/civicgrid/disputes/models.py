@@ -36,7 +36,7 @@ class Level(models.IntegerChoices):
 LEVEL_CODE_LENGTH = {Level.COMMUNITY: 12, Level.TOWN: 9, Level.COUNTY: 6}
 
 
-class DisputeType(models.Model):
+class DisputeType(models.Model):  # type: ignore[django-manager-missing]
     """A kind of dispute (neighbour, labour/wages, medical …); configurable in the admin."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)

@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from civicgrid.accounts.models import Organisation, User
@@ -28,7 +29,7 @@ from civicgrid.core.scoping import root_code
 from civicgrid.disputes.models import COLOURS, Colour, Dispute, DisputeType
 from civicgrid.regions.models import Region
 
-register_action("disputes.numbers.exported", _("exported dispute numbers"))
+register_action("disputes.numbers.exported", gettext_lazy("exported dispute numbers"))
 
 GROUPINGS = ("area", "organisation", "mediator", "type", "colour")
 # The next level down of an area code of each length.

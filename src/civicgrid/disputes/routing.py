@@ -103,7 +103,10 @@ def suggest(dispute: Dispute, *, limit: int = 5) -> list[Suggestion]:
             if lists[i]
             else str(_("takes every kind of dispute")),
             str(_("covers %(area)s") % {"area": profile.organisation.region.name}),
-            str(_("%(open)d open of %(capacity)d") % {"open": int(open_cases[i]), "capacity": profile.capacity}),  # fmt: skip
+            str(
+                _("%(open)d open of %(capacity)d")
+                % {"open": int(open_cases[i]), "capacity": profile.capacity}
+            ),
         ]
         if org_level[i] == dispute.level:
             reasons.append(str(_("at the level a %(colour)s case needs") % {"colour": dispute.get_colour_display()}))  # fmt: skip
@@ -213,4 +216,3 @@ def route_arrays(
 
 def _prefix(codes: np.ndarray, length: int) -> np.ndarray:
     return np.array(codes, dtype=f"<U{length}")
-

@@ -114,7 +114,8 @@ def parse(document: Any) -> Rules:
         where = ".".join(str(p) for p in first.get("loc", ()))
         raise DomainError(
             "disputes.bad_rules",
-            _("The grading rules are not valid: %(problem)s") % {"problem": f"{where} {first['msg']}"},
+            _("The grading rules are not valid: %(problem)s")
+            % {"problem": f"{where} {first['msg']}"},
         ) from None
 
 

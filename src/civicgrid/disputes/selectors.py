@@ -51,7 +51,7 @@ def filter_disputes(
     if colour:
         qs = qs.filter(colour=colour)
     if dispute_type:
-        qs = qs.filter(dispute_type_id=dispute_type)
+        qs = qs.filter(dispute_type__code=dispute_type)
     if area:
         qs = qs.filter(region__code__startswith=area)
     if organisation:

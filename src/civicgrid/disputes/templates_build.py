@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import Any
+
 from docx import Document
 from docx.shared import Pt
 
@@ -18,7 +20,7 @@ PARTIES = [
 ]
 
 
-def _doc(title: str) -> Document:
+def _doc(title: str) -> Any:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.size = Pt(12)
@@ -27,7 +29,7 @@ def _doc(title: str) -> Document:
     return doc
 
 
-def agreement() -> Document:
+def agreement() -> Any:
     doc = _doc("人民调解协议书")
     doc.add_paragraph("当事人基本情况：")
     for line in PARTIES:
@@ -54,7 +56,7 @@ def agreement() -> Document:
     return doc
 
 
-def application() -> Document:
+def application() -> Any:
     doc = _doc("人民调解申请书")
     for line in PARTIES:
         doc.add_paragraph(line)
@@ -69,7 +71,7 @@ def application() -> Document:
     return doc
 
 
-def record() -> Document:
+def record() -> Any:
     doc = _doc("人民调解记录")
     for line in PARTIES:
         doc.add_paragraph(line)

@@ -130,7 +130,7 @@ def _arrays(ids: list[int] | None) -> dict[str, np.ndarray]:
             "group_incident", "vulnerable_party", "received_at", "flow__state", "resolved_at",
         )
     )  # fmt: skip
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(17)]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(17)]
     return {
         "pk": np.array(cols[0], dtype=np.int64),
         "flow": np.array(cols[1], dtype=np.int64),
@@ -217,7 +217,7 @@ def _write(
         return reasons_cache[mask]
 
     # Grades: the dispute rows of each (colour, reasons) together, one statement each group.
-    groups: dict[tuple[int, int], list[int]] = {}
+    groups: dict[tuple[int, int], list[Any]] = {}
     for i in idx:
         groups.setdefault((int(colour[i]), int(met[i])), []).append(i)
     for (c, mask), members in groups.items():
@@ -239,12 +239,15 @@ def _write(
     GradeChange.objects.bulk_create(
         (
             GradeChange(
-                dispute_id=int(data["pk"][i]), at=now,
+                dispute_id=int(data["pk"][i]),
+                at=now,
                 from_colour=COLOURS[data["colour"][i]] if data["colour"][i] >= 0 else "",
-                to_colour=COLOURS[int(colour[i])], reasons=reasons(int(met[i])),
-                cause=str(_("rules applied again")), rule_set_id=active.rule_set_id,
+                to_colour=COLOURS[int(colour[i])],
+                reasons=reasons(int(met[i])),
+                cause=str(_("rules applied again")),
+                rule_set_id=active.rule_set_id,
                 by_label="system",
-            )  # fmt: skip
+            )
             for i in idx
         ),
         batch_size=5000,
@@ -290,4 +293,3 @@ def sweep_days_open(*, now: datetime | None = None) -> BatchResult:
     from civicgrid.core.actor import SYSTEM
 
     return regrade_all(by=SYSTEM, now=now, route=False)
-

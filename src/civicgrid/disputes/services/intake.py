@@ -202,7 +202,8 @@ def receive_dispute(
     people = people_involved if people_involved is not None else len(built)
     if not 1 <= people <= 1_000_000 or not 0 <= repeat_petitions <= 999:
         raise DomainError(
-            "disputes.bad_count", _("People involved and repeat petitions must be sensible numbers.")  # fmt: skip
+            "disputes.bad_count",
+            _("People involved and repeat petitions must be sensible numbers."),
         )
     code, lng, lat = _place(by=by, region_code=region_code, lng=lng, lat=lat)
     dispute = Dispute(
@@ -230,9 +231,7 @@ def receive_dispute(
     raise AssertionError("unreachable")
 
 
-def _create(
-    dispute: Dispute, parties: list[Party], change: Any, *, by: Any, now: datetime
-) -> None:
+def _create(dispute: Dispute, parties: list[Party], change: Any, *, by: Any, now: datetime) -> None:
     dispute.flow = flows.start_flow(
         workflow=dispute_flow.NAME,
         region_code=dispute.region_id,

@@ -199,7 +199,9 @@ def record_agreement(
     fields = {
         "disputed_issues": text(disputed_issues, field="disputed issues", max_length=5000),
         "content": text(content, field="content", max_length=10000),
-        "performance_method": text(performance_method, field="method of performance", max_length=2000),  # fmt: skip
+        "performance_method": text(
+            performance_method, field="method of performance", max_length=2000
+        ),
     }
     if Agreement.objects.filter(dispute=dispute).exists():
         # A reopened case agreeing again replaces the agreement that was not performed.
@@ -259,7 +261,11 @@ def withdraw(
     reason = text(reason, field="reason", max_length=500)
     now = now or timezone.now()
     _step(dispute, "withdraw", by=by, version=version, now=now, note=reason, inputs={"reason": reason})  # fmt: skip
-    dispute.outcome, dispute.outcome_note, dispute.closed_at = Dispute.Outcome.WITHDRAWN, reason, now
+    dispute.outcome, dispute.outcome_note, dispute.closed_at = (
+        Dispute.Outcome.WITHDRAWN,
+        reason,
+        now,
+    )
     dispute.save(update_fields=["outcome", "outcome_note", "closed_at"])
     log_action(dispute, "disputes.dispute.outcome", by=by, data={"outcome": dispute.outcome})
     return dispute
@@ -285,7 +291,10 @@ def record_confirmation(
     if applied_on > agreement.effective_on + timedelta(days=CONFIRMATION_DAYS):
         raise DomainError(
             "disputes.confirmation_late",
-            _("Judicial confirmation must be applied for within %(days)d days of the agreement taking effect.") % {"days": CONFIRMATION_DAYS},  # fmt: skip
+            _(
+                "Judicial confirmation must be applied for within %(days)d days of the agreement taking effect."
+            )
+            % {"days": CONFIRMATION_DAYS},
         )
     if status != "applied" and (decided_on is None or decided_on < applied_on):
         raise DomainError("disputes.bad_dates", _("The court decides after the application."))

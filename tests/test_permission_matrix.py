@@ -21,6 +21,7 @@ from civicgrid.notifications.services import notify
 from tests.conftest import client_for
 from tests.events.conftest import jpeg
 from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
+from tests.matrix_disputes import DISPUTES_BODIES, disputes_ids, disputes_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
 from tests.matrix_numbers import numbers_matrix
@@ -301,6 +302,8 @@ MATRIX.update(hall_matrix())
 BODIES.update(EVENTS_BODIES)
 MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)
+MATRIX.update(disputes_matrix())
+BODIES.update(DISPUTES_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -389,6 +392,7 @@ def test_every_route_answers_each_persona_as_the_matrix_says(
     (note,) = notify(users=[world.staff], code="test", title="for staff", link="/people/")
     ids["notification"] = note.pk
     ids |= command_ids(world)
+    ids |= disputes_ids(world)
     for (method, url, _route), expected in MATRIX.items():
         # A fresh session per row: the sign-out row must not sign out the rows after it.
         client = client_as(world, persona)

@@ -245,6 +245,7 @@ class ConfirmationIn(Schema):
 @router.post(f"{C}/confirmation", response=dict[str, Any], summary="Judicial confirmation")
 def confirmation(request: HttpRequest, number: str, data: ConfirmationIn) -> Any:
     dispute = selectors.dispute_for(request.user, number)
+    require(request.user, Cap.DISPUTES_MEDIATE)
     found = Agreement.objects.filter(dispute=dispute).first()
     if found is None:
         documents.no_agreement()

@@ -78,7 +78,23 @@ ROWS = {
     ("GET", f"{D}/numbers.xlsx", "api/v1/disputes/numbers.xlsx"): NUMBERS,
 }
 
-PAGE_ROWS: dict = {}
+PAGE_ROWS = {
+    ("GET", "/disputes/", "disputes/"): PAGE_VIEW,
+    ("GET", "/disputes/new/", "disputes/new/"): PAGE_INTAKE,
+    ("GET", "/disputes/numbers/", "disputes/numbers/"): PAGE_NUMBERS,
+    ("GET", "/disputes/{d_open}/", P): PAGE_SEE,
+    ("POST", "/disputes/{d_page_route}/act/route/", f"{P}act/<str:action>/"): (
+        302,
+        403,
+        302,
+        302,
+        403,
+        404,
+        403,
+        403,
+        302,
+    ),
+}
 
 
 def disputes_matrix() -> dict:
@@ -128,6 +144,10 @@ DISPUTES_BODIES = {
     ("POST", f"{D}/cases/{{d_agreed}}/follow-ups/{{d_visit}}"): {"performance": "performed"},
     ("POST", f"{D}/cases/{{d_to_close}}/close"): {"version": "{d_close_version}"},
     ("POST", f"{D}/cases/{{d_to_reopen}}/reopen"): {"version": 4, "reason": "未履行"},
+    ("POST", "/disputes/{d_page_route}/act/route/"): (
+        "form",
+        {"version": 1, "organisation": "{d_org}"},
+    ),
 }
 
 
@@ -180,6 +200,7 @@ def disputes_ids(world) -> dict:
         "d_open": new().number,
         "d_facts": new().number,
         "d_to_route": new().number,
+        "d_page_route": new().number,
         "d_to_assign": to("routed").number,
         "d_mediating": mediating.number,
         "d_session": session.pk,

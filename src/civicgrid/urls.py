@@ -16,6 +16,7 @@ urlpatterns = [
     path("people/", include("civicgrid.people.urls")),
     path("events/", include("civicgrid.events.urls")),
     path("command/", include("civicgrid.command.urls")),
+    path("disputes/", include("civicgrid.disputes.views")),
     path("open311/v2/", include("civicgrid.events.open311_urls")),
     path("notifications/", include("civicgrid.notifications.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from civicgrid.accounts.models import User
 from civicgrid.demo.management.commands.demo import area_of_scale
+from civicgrid.disputes.models import Dispute
 from civicgrid.people.models import Household, Resident, ResidentTag
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
@@ -27,6 +28,7 @@ def _counts() -> dict[str, int]:
             "residents": Resident.all_objects.count(),
             "tags": ResidentTag.all_objects.count(),
             "resources": Resource.all_objects.count(),
+            "disputes": Dispute.all_objects.count(),
         }
 
 
@@ -45,6 +47,10 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
     assert outside == 0
     assert "demo_county" in out.getvalue()
     assert first["resources"] >= 24  # shelters, depots, fire points … across the district
+    assert first["disputes"] >= 30  # taken in at the window, and referred from incidents
+    with scopes_disabled():
+        assert Dispute.all_objects.filter(flow__state="closed").exists()
+        assert Dispute.all_objects.filter(source="incident").exists()
 
     call_command("demo", scale="community", stdout=StringIO())
     assert _counts() == first

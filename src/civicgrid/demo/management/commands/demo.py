@@ -14,6 +14,7 @@ from civicgrid.accounts import services
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
+from civicgrid.demo.disputes import load_disputes
 from civicgrid.demo.incidents import load_incidents
 from civicgrid.demo.resources import load_resources
 from civicgrid.events.categories import load_defaults
@@ -169,6 +170,8 @@ class Command(BaseCommand):
             "Emergency resources", partial(load_resources, county_code=DEMO_AREA, seed=2026)
         )
         self.stdout.write(f"  {added} shelters, depots, fire points, AEDs and medical points")
+        disputes = self._timed("Disputes", partial(load_disputes, county_code=DEMO_AREA, seed=2026))
+        self.stdout.write(f"  {disputes} disputes taken in and mediated")
 
     def _timed(self, what: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()

@@ -232,7 +232,16 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         indexes = [
-            models.Index(fields=["region", "received_at"], name="disputes_area_time"),
+            # Covers the numbers' one aggregate (PostgreSQL reads only the index; others ignore
+            # the included columns).
+            models.Index(
+                fields=["region", "received_at"],
+                name="disputes_area_time",
+                include=[
+                    "dispute_type", "colour", "outcome", "resolved_at", "repeat_petitions",
+                    "escalations",
+                ],
+            ),
             models.Index(fields=["organisation", "received_at"], name="disputes_org_time"),
             models.Index(fields=["source", "source_ref"], name="disputes_source_ref"),
         ]
@@ -459,3 +468,23 @@ class DocumentTemplate(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+
+class Suggestion(models.Model):
+    """The organisation the last batch suggested for a dispute waiting to be routed (the desk
+    decides; the case page also ranks every candidate live)."""
+
+    dispute = models.OneToOneField(
+        Dispute, primary_key=True, on_delete=models.CASCADE, related_name="suggestion"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("routing suggestion")
+        verbose_name_plural = _("routing suggestions")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} → {self.organisation_id}"

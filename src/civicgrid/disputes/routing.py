@@ -172,8 +172,9 @@ def route_arrays(
     """The best organisation id per dispute (0 where none can take it), vectorised.
 
     Organisations at one code share their level, so for each code and type the best of them
-    is found once (from a small table); each dispute then looks up its best at each of its
-    ancestor codes, adds the level fit for its colour, and keeps the best over the levels.
+    is found once (from the small table of organisations); each dispute then looks up its best
+    at each of its ancestor codes (codes are digits: looked up as integers), adds the level fit
+    for its colour, and keeps the best over the levels.
     """
     n = len(region)
     best_score = np.full(n, -np.inf)
@@ -181,38 +182,36 @@ def route_arrays(
     if n == 0 or len(orgs.ids) == 0:
         return best_org
     type_names, type_idx = np.unique(dispute_type.astype(str), return_inverse=True)
-    region = region.astype(str)
+    codes = region.astype("<U24")
+    org_lengths = np.array([len(code) for code in orgs.region])
     for length in LEVEL_LENGTHS:
-        at = np.array([len(code) == length for code in orgs.region], dtype=bool)
-        if not at.any():
+        at = np.flatnonzero(org_lengths == length)
+        if len(at) == 0:
             continue
         # Per (code, type): the best organisation at that code, from the small table.
-        table: dict[tuple[str, int], tuple[float, int]] = {}
-        for i in np.flatnonzero(at):
-            for t, name in enumerate(type_names):
+        table: dict[int, tuple[float, int]] = {}
+        for i in at.tolist():
+            base = float(type_fit(np.array(bool(orgs.types[i])))) + float(orgs.base[i])
+            code = int(orgs.region[i]) * 1000
+            for t, name in enumerate(type_names.tolist()):
                 if orgs.types[i] and name not in orgs.types[i]:
                     continue
-                s = float(type_fit(np.array(bool(orgs.types[i])))) + float(orgs.base[i])
-                key = (str(orgs.region[i]), t)
-                if key not in table or s > table[key][0]:
-                    table[key] = (s, int(orgs.ids[i]))
+                if code + t not in table or base > table[code + t][0]:
+                    table[code + t] = (base, int(orgs.ids[i]))
         if not table:
             continue
-        keys = np.array([f"{code}|{t}" for code, t in table], dtype=str)
+        keys = np.fromiter(table, dtype=np.int64, count=len(table))
         order = np.argsort(keys)
         keys = keys[order]
         scores = np.array([v[0] for v in table.values()])[order]
         ids = np.array([v[1] for v in table.values()], dtype=np.int64)[order]
-        prefix = np.char.add(np.char.add(_prefix(region, length), "|"), type_idx.astype(str))
-        pos = np.clip(np.searchsorted(keys, prefix), 0, len(keys) - 1)
-        found = keys[pos] == prefix
-        level_of = _LEVEL_OF_LENGTH[length]
-        total = np.where(found, scores[pos] + level_fit(np.full(n, level_of), level), -np.inf)
+        long_enough = np.char.str_len(codes) >= length
+        prefix = np.where(long_enough, np.array(codes, dtype=f"<U{length}"), "0").astype(np.int64)
+        wanted = prefix * 1000 + type_idx
+        pos = np.clip(np.searchsorted(keys, wanted), 0, len(keys) - 1)
+        found = (keys[pos] == wanted) & long_enough
+        total = np.where(found, scores[pos] + level_fit(np.full(n, _LEVEL_OF_LENGTH[length]), level), -np.inf)  # fmt: skip
         better = total > best_score
         best_score = np.where(better, total, best_score)
         best_org = np.where(better, ids[pos], best_org)
     return best_org
-
-
-def _prefix(codes: np.ndarray, length: int) -> np.ndarray:
-    return np.array(codes, dtype=f"<U{length}")

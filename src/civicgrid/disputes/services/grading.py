@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,8 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,8 @@ from civicgrid.core.errors import DomainError
 from civicgrid.core.permissions import require
 from civicgrid.disputes import flow as dispute_flow
 from civicgrid.disputes import routing, rules
-from civicgrid.disputes.models import COLOURS, Dispute, GradeChange
+from civicgrid.disputes.models import COLOURS, Dispute
+from civicgrid.disputes.services import batch_write
 from civicgrid.disputes.services.common import (
     announce_grade,
     apply_grade,
@@ -29,7 +30,6 @@ from civicgrid.disputes.services.common import (
 )
 from civicgrid.disputes.services.intake import _amount
 from civicgrid.workflow import services as flows
-from civicgrid.workflow.models import Flow
 
 register_action("disputes.dispute.facts_changed", _("changed the facts of a dispute"))
 
@@ -185,7 +185,7 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     seconds["grade_route"] = time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        _write(data, colour, met, new_level, changed, routed_to, active, settings, now)
+        _write(data, colour, met, new_level, changed, routed_to, active, settings, now, ids)
     seconds["write"] = time.perf_counter() - clock
     return BatchResult(
         graded=len(colour),
@@ -205,87 +205,37 @@ def _write(
     active: rules.Active,
     settings: list[rules.ColourSettings],
     now: datetime,
+    ids: list[int] | None,
 ) -> None:
-    """The batch's writes: one UPDATE per colour for the grades that changed (and the flows'
-    priority), one per organisation suggested… all from a staging table of (id, values)."""
-    idx = np.flatnonzero(changed)
-    reasons_cache: dict[int, list[dict[str, str]]] = {}
+    """The batch's writes: the disputes whose grade changed, staged and joined in with one UPDATE
+    each for disputes and flows; the grade changes appended; the suggestions replaced."""
+    touched = np.flatnonzero(changed)
+    texts: dict[int, tuple[list[dict[str, str]], str]] = {}
 
-    def reasons(mask: int) -> list[dict[str, str]]:
-        if mask not in reasons_cache:
-            reasons_cache[mask] = rules.reasons_of(mask, active.rules)
-        return reasons_cache[mask]
+    def reasons(mask: int) -> tuple[list[dict[str, str]], str]:
+        if mask not in texts:
+            found = rules.reasons_of(mask, active.rules)
+            texts[mask] = (found, json.dumps(found, ensure_ascii=False))
+        return texts[mask]
 
-    # Grades: the dispute rows of each (colour, reasons) together, one statement each group.
-    groups: dict[tuple[int, int], list[Any]] = {}
-    for i in idx:
-        groups.setdefault((int(colour[i]), int(met[i])), []).append(i)
-    for (c, mask), members in groups.items():
-        s = settings[c]
-        pks = data["pk"][members].tolist()
-        for chunk in _chunks(pks):
-            Dispute.all_objects.filter(pk__in=chunk).update(
-                colour=COLOURS[c], colour_reasons=reasons(mask), level=s.level,
-                follow_up_days=s.follow_up_days, follow_ups_required=s.follow_ups,
-            )  # fmt: skip
-        flow_ids = data["flow"][members].tolist()
-        for chunk in _chunks(flow_ids):
-            Flow.all_objects.filter(pk__in=chunk).update(priority=c, updated_at=now)
-    # Due dates follow the received time: one set-based statement per colour.
-    for c, s in enumerate(settings):
-        members = idx[colour[idx] == c]
-        for chunk in _chunks(data["pk"][members].tolist()):
-            _shift_due(chunk, s.days)
-    GradeChange.objects.bulk_create(
-        (
-            GradeChange(
-                dispute_id=int(data["pk"][i]),
-                at=now,
-                from_colour=COLOURS[data["colour"][i]] if data["colour"][i] >= 0 else "",
-                to_colour=COLOURS[int(colour[i])],
-                reasons=reasons(int(met[i])),
-                cause=str(_("rules applied again")),
-                rule_set_id=active.rule_set_id,
-                by_label="system",
-            )
-            for i in idx
-        ),
-        batch_size=5000,
-    )
-    # Escalations: a grade that raised the level.
-    up = idx[new_level[idx] > data["level"][idx]]
-    for chunk in _chunks(data["pk"][up].tolist()):
-        Dispute.all_objects.filter(pk__in=chunk).update(escalations=F("escalations") + 1)
-    # Suggested organisations for the disputes still waiting to be routed.
-    by_org: dict[int, list[int]] = {}
-    for i in np.flatnonzero(routed_to):
-        by_org.setdefault(int(routed_to[i]), []).append(int(data["pk"][i]))
-    for org, pks in by_org.items():
-        for chunk in _chunks(pks):
-            Dispute.all_objects.filter(pk__in=chunk).update(organisation_id=org)
-
-
-def _shift_due(pks: list[int], days: int) -> None:
-    """due_at = received_at + days, for these disputes, in one statement."""
-    table = connection.ops.quote_name(Dispute._meta.db_table)
-    marks = ",".join(["%s"] * len(pks))
-    if connection.vendor == "postgresql":
-        expr = "received_at + make_interval(days => %s)"
-    else:
-        # datetime() drops the microseconds Django stores after the 19th character: keep them.
-        expr = "datetime(received_at, '+' || %s || ' days') || substr(received_at, 20)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET due_at = {expr} WHERE id IN ({marks})",  # noqa: S608 - no user text
-            [days, *pks],
-        )
-
-
-CHUNK = 30000
-
-
-def _chunks(values: list[int]) -> list[list[int]]:
-    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
+    pk, flow_id, old_level = data["pk"].tolist(), data["flow"].tolist(), data["level"].tolist()
+    colours, masks, levels = colour.tolist(), met.tolist(), new_level.tolist()
+    rows: list[batch_write.Row] = []
+    for i in touched.tolist():
+        s = settings[colours[i]]
+        rows.append((
+            pk[i], flow_id[i], COLOURS[colours[i]], reasons(masks[i])[1], levels[i],
+            s.follow_up_days, s.follow_ups, s.days, int(levels[i] > old_level[i]),
+        ))  # fmt: skip
+    batch_write.apply(rows, now)
+    routed = np.flatnonzero(routed_to > 0)
+    batch_write.replace_suggestions(list(zip(data["pk"][routed].tolist(), routed_to[routed].tolist(), strict=True)), now, ids)  # fmt: skip
+    old = data["colour"].tolist()
+    cause = str(_("rules applied again"))
+    batch_write.append_grade_changes([
+        (pk[i], now, COLOURS[old[i]] if old[i] >= 0 else "", COLOURS[colours[i]], reasons(masks[i])[0], cause, active.rule_set_id)
+        for i in np.flatnonzero(changed).tolist()
+    ])  # fmt: skip
 
 
 def sweep_days_open(*, now: datetime | None = None) -> BatchResult:

@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/command.py
 	$(BIN)/python bench/map.py
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/disputes.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

@@ -21,7 +21,6 @@ shipped rules, none routed yet; 南京 (3201) gets 15% of them (a large city's y
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import statistics
@@ -79,7 +78,7 @@ def setup(n: int) -> dict[str, Any]:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    rng = random.Random(SEED)  # noqa: S311 - benchmark data
+    rng = random.Random(SEED)
     regions: list[tuple[Any, ...]] = [("32", "江苏省", Level.PROVINCE, None)]
     communities: list[str] = []
     towns: list[str] = []
@@ -115,8 +114,14 @@ def setup(n: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, name FROM accounts_organisation")
         ids = dict((name, pk) for pk, name in cursor.fetchall())
-    _copy("disputes_mediationprofile", ["organisation_id", "channel", "dispute_types", "capacity", "named_mediator"],  # fmt: skip
-          [(ids[name], "professional" if types else "peoples", json.dumps(types), 30, "") for name, _c, types in orgs])  # fmt: skip
+    _copy(
+        "disputes_mediationprofile",
+        ["organisation_id", "channel", "dispute_types", "capacity", "named_mediator"],
+        [
+            (ids[name], "professional" if types else "peoples", json.dumps(types), 30, "")
+            for name, _c, types in orgs
+        ],
+    )
     # Disputes and their flows, graded by the shipped rules.
     import numpy as np
 
@@ -126,9 +131,16 @@ def setup(n: int) -> dict[str, Any]:
     nanjing = [c for c in communities if c.startswith("3201")]
     place = [rng.choice(nanjing) if rng.random() < 0.15 else rng.choice(communities) for _ in range(n)]  # fmt: skip
     facts = {
-        "people_involved": np.array([rng.choice([2, 2, 2, 3, 4, 6, 12, 40]) for _ in range(n)], dtype=float),  # fmt: skip
-        "amount": np.array([rng.choice([0, 2000, 8000, 30000, 60000, 250000, 2_000_000]) for _ in range(n)], dtype=float),  # fmt: skip
-        "repeat_petitions": np.array([rng.choice([0, 0, 0, 0, 1, 3]) for _ in range(n)], dtype=float),  # fmt: skip
+        "people_involved": np.array(
+            [rng.choice([2, 2, 2, 3, 4, 6, 12, 40]) for _ in range(n)], dtype=float
+        ),
+        "amount": np.array(
+            [rng.choice([0, 2000, 8000, 30000, 60000, 250000, 2_000_000]) for _ in range(n)],
+            dtype=float,
+        ),
+        "repeat_petitions": np.array(
+            [rng.choice([0, 0, 0, 0, 1, 3]) for _ in range(n)], dtype=float
+        ),
         "days_open": np.zeros(n),
         "threat_violence": np.array([rng.random() < 0.01 for _ in range(n)]),
         "threat_self_harm": np.array([rng.random() < 0.005 for _ in range(n)]),

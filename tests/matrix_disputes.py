@@ -66,14 +66,14 @@ ROWS = {
         "POST",
         f"{D}/cases/{{d_agreed}}/follow-ups/{{d_visit}}",
         f"{C}/follow-ups/{{follow_up_id}}",
-    ): FIELD,  # fmt: skip
+    ): FIELD,
     ("POST", f"{D}/cases/{{d_to_close}}/close", f"{C}/close"): DESK,
     ("POST", f"{D}/cases/{{d_to_reopen}}/reopen", f"{C}/reopen"): DESK,
     (
         "GET",
         f"{D}/cases/{{d_open}}/documents/application.docx",
         f"{C}/documents/{{kind}}.{{fmt}}",
-    ): DESK,  # fmt: skip
+    ): DESK,
     ("GET", f"{D}/numbers", "api/v1/disputes/numbers"): NUMBERS,
     ("GET", f"{D}/numbers.xlsx", "api/v1/disputes/numbers.xlsx"): NUMBERS,
 }

@@ -67,7 +67,9 @@ def test_a_dispute_from_intake_to_close_through_the_pages(world, mediation, live
     mediator.fill('[data-testid="issues"]', "电梯停运责任与物业费")
     mediator.fill('[data-testid="content"]', "物业公司十日内修复电梯，业主缴清欠缴物业费")
     mediator.fill('[data-testid="method"]', "物业公司报修；业主转账缴费")
-    mediator.fill('[data-testid="deadline"]', f"{timezone.localdate() + timedelta(days=10):%Y-%m-%d}")
+    mediator.fill(
+        '[data-testid="deadline"]', f"{timezone.localdate() + timedelta(days=10):%Y-%m-%d}"
+    )
     mediator.click('[data-testid="agree"]')
     mediator.wait_for_selector('[data-testid="agreement"]')
     assert mediator.locator('[data-testid="agreement-docx"]').count() == 1

@@ -19,7 +19,7 @@ from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
 
 # (type, facts, amount, people, risk flags)
-CASES: list[tuple[str, str, int, int, dict[str, bool]]] = [
+CASES: list[tuple[str, str, int, int, dict[str, Any]]] = [
     ("neighbour", "楼上卫生间漏水，楼下天花板受损，双方就维修费用争执", 3000, 2, {}),
     ("neighbour", "邻居在公共楼道堆放杂物，多次协商未果", 0, 2, {}),
     ("family", "离婚后子女抚养费支付发生争议", 24000, 3, {}),
@@ -50,7 +50,12 @@ def _organisations(county: Region, town: Region, community: Region) -> Organisat
     _profile(town_committee, Channel.PEOPLES_COMMITTEE, [])
     made = [
         (f"{community.name}人民调解委员会", community, Channel.PEOPLES_COMMITTEE, []),
-        (f"{county.name}劳动人事争议调解委员会", county, Channel.PROFESSIONAL, ["labour", "construction"]),  # fmt: skip
+        (
+            f"{county.name}劳动人事争议调解委员会",
+            county,
+            Channel.PROFESSIONAL,
+            ["labour", "construction"],
+        ),
         (f"{county.name}医疗纠纷人民调解委员会", county, Channel.PROFESSIONAL, ["medical"]),
         (f"{county.name}道路交通事故纠纷调解委员会", county, Channel.PROFESSIONAL, ["traffic"]),
         (f"{county.name}物业纠纷调解委员会", county, Channel.PROFESSIONAL, ["property"]),
@@ -113,8 +118,15 @@ def load_disputes(*, county_code: str, count: int = 36, seed: int = 2026) -> int
     for i in range(count):
         kind, facts, amount, people, flags = CASES[i % len(CASES)]
         parties: list[dict[str, Any]] = [
-            {"role": "applicant", "name": rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈静"]), "phone": f"139{rng.randint(10_000_000, 99_999_999)}"},  # fmt: skip
-            {"role": "respondent", "name": rng.choice(["赵强", "孙丽", "周杰", "某物业服务公司", "某装饰工程公司"])},  # fmt: skip
+            {
+                "role": "applicant",
+                "name": rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈静"]),
+                "phone": f"139{rng.randint(10_000_000, 99_999_999)}",
+            },
+            {
+                "role": "respondent",
+                "name": rng.choice(["赵强", "孙丽", "周杰", "某物业服务公司", "某装饰工程公司"]),
+            },
         ]
         try:
             dispute = intake.receive_dispute(

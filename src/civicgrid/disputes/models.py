@@ -238,7 +238,11 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
                 fields=["region", "received_at"],
                 name="disputes_area_time",
                 include=[
-                    "dispute_type", "colour", "outcome", "resolved_at", "repeat_petitions",
+                    "dispute_type",
+                    "colour",
+                    "outcome",
+                    "resolved_at",
+                    "repeat_petitions",
                     "escalations",
                 ],
             ),

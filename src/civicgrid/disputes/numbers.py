@@ -9,6 +9,7 @@ disputes with repeat petitions. Escalated: disputes whose grade raised the level
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -83,7 +84,7 @@ def _measures() -> dict[str, Any]:
 SUMMED = ("received", "resolved", "failed", "repeats", "escalated", "red")
 
 
-def _roll_up(rows: list[dict[str, Any]], field: str) -> dict[Any, dict[str, Any]]:
+def _roll_up(rows: Sequence[Any], field: str) -> dict[Any, dict[str, Any]]:
     """Sum the rows of one query by one of its keys (one read serves every grouping)."""
     out: dict[Any, dict[str, Any]] = {}
     for row in rows:
@@ -173,7 +174,7 @@ COLUMNS = ("label", "received", "resolved", "failed", "rate", "avg_days", "repea
 
 
 def workbook(data: dict[str, Any]) -> bytes:
-    headers = [_("group"), _("received"), _("resolved"), _("no agreement"), _("resolution rate %"), _("average days to resolve"), _("repeats"), _("escalated"), _("red")]  # fmt: skip
+    headers = [_("group"), _("received"), _("resolved"), _("no agreement"), _("resolution rate") + " %", _("average days to resolve"), _("repeats"), _("escalated"), _("red")]  # fmt: skip
     book = Workbook()
     sheets = [(data["by"], data["rows"]), ("type", data["by_type"]), ("colour", data["by_colour"])]
     first = True

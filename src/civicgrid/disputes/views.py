@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.models import User
@@ -108,16 +108,26 @@ def new_case(request: HttpRequest) -> HttpResponse:
         p = request.POST
         try:
             dispute = intake.receive_dispute(
-                by=request.user, source=p.get("source", "window"),
-                dispute_type=p.get("dispute_type", ""), facts=p.get("facts", ""),
-                parties=_parties(p), amount=p.get("amount") or 0,
-                people_involved=int(p["people_involved"]) if p.get("people_involved", "").isdigit() else None,  # fmt: skip
-                repeat_petitions=int(p.get("repeat_petitions") or 0) if str(p.get("repeat_petitions", "0")).isdigit() else 0,  # fmt: skip
-                threat_violence=bool(p.get("threat_violence")), threat_self_harm=bool(p.get("threat_self_harm")),  # fmt: skip
-                group_incident=bool(p.get("group_incident")), vulnerable_party=bool(p.get("vulnerable_party")),  # fmt: skip
-                region_code=p.get("region_code", ""), address=p.get("address", ""),
+                by=request.user,
+                source=p.get("source", "window"),
+                dispute_type=p.get("dispute_type", ""),
+                facts=p.get("facts", ""),
+                parties=_parties(p),
+                amount=p.get("amount") or 0,
+                people_involved=int(p["people_involved"])
+                if p.get("people_involved", "").isdigit()
+                else None,
+                repeat_petitions=int(p.get("repeat_petitions") or 0)
+                if str(p.get("repeat_petitions", "0")).isdigit()
+                else 0,
+                threat_violence=bool(p.get("threat_violence")),
+                threat_self_harm=bool(p.get("threat_self_harm")),
+                group_incident=bool(p.get("group_incident")),
+                vulnerable_party=bool(p.get("vulnerable_party")),
+                region_code=p.get("region_code", ""),
+                address=p.get("address", ""),
                 source_ref=p.get("source_ref", ""),
-            )  # fmt: skip
+            )
         except DomainError as exc:
             error = exc
         else:
@@ -137,26 +147,26 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, dispute: Dispute, error: DomainError | None = None, failed: str = "") -> HttpResponse:  # fmt: skip
-    user = request.user
+    user: Any = request.user
     detail = present.detail(dispute, user)
-    can_route = user.can(Cap.DISPUTES_ROUTE)  # type: ignore[union-attr]
+    can_route = user.can(Cap.DISPUTES_ROUTE)
     context = {
         "d": detail,
         "dispute": dispute,
         "suggestions": routing.suggest(dispute)
         if can_route and detail["state"] in dispute_flow.OPEN_STATES
-        else [],  # fmt: skip
+        else [],
         "mediators": User.objects.filter(
             role=Role.MEDIATOR, organisation_id=dispute.organisation_id, is_active=True
-        )  # fmt: skip
+        )
         if dispute.organisation_id
         else [],
         "can": {
             "route": can_route,
             "mediate": user.can(Cap.DISPUTES_MEDIATE)
-            and dispute.organisation_id == getattr(user, "organisation_id", None),  # type: ignore[union-attr]  # fmt: skip
-            "follow_up": user.can(Cap.DISPUTES_FOLLOW_UP),  # type: ignore[union-attr]
-            "intake": user.can(Cap.DISPUTES_INTAKE),  # type: ignore[union-attr]
+            and dispute.organisation_id == getattr(user, "organisation_id", None),
+            "follow_up": user.can(Cap.DISPUTES_FOLLOW_UP),
+            "intake": user.can(Cap.DISPUTES_INTAKE),
         },
         "timeline": timeline_of(dispute.flow),
         "channels": Dispute.NextChannel.choices,
@@ -205,7 +215,7 @@ def _facts(d: Dispute, u: Any, p: QueryDict) -> Any:
 
 Action = Callable[[Dispute, Any, QueryDict], Any]
 ACTIONS: dict[str, tuple[Action, Any]] = {
-    "facts": (_facts, _l("Facts changed and the dispute re-graded.")),
+    "facts": (_facts, gettext_lazy("Facts changed and the dispute re-graded.")),
     "route": (
         lambda d, u, p: mediation.route(
             dispute=d,
@@ -214,14 +224,14 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
             version=_version(p),
             note=p.get("note", ""),
         ),
-        _l("Routed."),
-    ),  # fmt: skip
+        gettext_lazy("Routed."),
+    ),
     "assign": (
         lambda d, u, p: mediation.assign_mediator(
             dispute=d, mediator_id=_int(p, "mediator"), by=u, version=_version(p)
         ),
-        _l("Mediator assigned."),
-    ),  # fmt: skip
+        gettext_lazy("Mediator assigned."),
+    ),
     "session": (
         lambda d, u, p: mediation.schedule_session(
             dispute=d,
@@ -230,8 +240,8 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
             place=p.get("place", ""),
             by=u,
         ),
-        _l("Session planned; the parties are told."),
-    ),  # fmt: skip
+        gettext_lazy("Session planned; the parties are told."),
+    ),
     "record": (
         lambda d, u, p: mediation.record_session(
             session=selectors.session_for(u, d, _int(p, "session")),
@@ -239,9 +249,9 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
             attendees=p.get("attendees", ""),
             by=u,
         ),
-        _l("Session recorded."),
-    ),  # fmt: skip
-    "agreement": (_agreement, _l("Agreement recorded; follow-up visits planned.")),
+        gettext_lazy("Session recorded."),
+    ),
+    "agreement": (_agreement, gettext_lazy("Agreement recorded; follow-up visits planned.")),
     "no_agreement": (
         lambda d, u, p: mediation.record_no_agreement(
             dispute=d,
@@ -250,15 +260,15 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
             next_channel=p.get("next_channel", ""),
             note=p.get("note", ""),
         ),
-        _l("No agreement recorded."),
-    ),  # fmt: skip
+        gettext_lazy("No agreement recorded."),
+    ),
     "withdraw": (
         lambda d, u, p: mediation.withdraw(
             dispute=d, by=u, version=_version(p), reason=p.get("reason", "")
         ),
-        _l("Withdrawal recorded."),
-    ),  # fmt: skip
-    "confirmation": (_confirmation, _l("Judicial confirmation recorded.")),
+        gettext_lazy("Withdrawal recorded."),
+    ),
+    "confirmation": (_confirmation, gettext_lazy("Judicial confirmation recorded.")),
     "follow_up": (
         lambda d, u, p: followup.record_follow_up(
             follow_up=selectors.follow_up_for(d, _int(p, "follow_up")),
@@ -266,18 +276,18 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
             note=p.get("note", ""),
             by=u,
         ),
-        _l("Follow-up visit recorded."),
-    ),  # fmt: skip
+        gettext_lazy("Follow-up visit recorded."),
+    ),
     "close": (
         lambda d, u, p: followup.close(dispute=d, by=u, version=_version(p)),
-        _l("Dispute closed."),
-    ),  # fmt: skip
+        gettext_lazy("Dispute closed."),
+    ),
     "reopen": (
         lambda d, u, p: followup.reopen(
             dispute=d, by=u, version=_version(p), reason=p.get("reason", "")
         ),
-        _l("Dispute reopened."),
-    ),  # fmt: skip
+        gettext_lazy("Dispute reopened."),
+    ),
 }
 
 

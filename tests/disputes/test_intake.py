@@ -138,3 +138,24 @@ def test_intake_through_the_api_answers_201_and_errors_as_code_and_message(world
     )
     assert bad.status_code == 400
     assert bad.json()["code"] == "disputes.parties_missing"
+
+
+def test_photos_and_pdfs_are_attached_and_anything_else_refused(world, receive, as_user):
+    from tests.events.conftest import jpeg
+
+    dispute = receive()
+    client = as_user(world.staff)
+    url = f"/api/v1/disputes/cases/{dispute.number}/attachments"
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ok = client.post(url, {"file": SimpleUploadedFile("合同.pdf", pdf)})
+    assert ok.status_code == 201 and ok.json()["content_type"] == "application/pdf"
+    photo = client.post(url, {"file": SimpleUploadedFile("现场.jpg", jpeg())})
+    assert photo.status_code == 201 and photo.json()["content_type"] == "image/jpeg"
+    bad = client.post(url, {"file": SimpleUploadedFile("evil.pdf", b"<html><script>")})
+    assert bad.status_code == 400
+    got = client.get(f"{url}/{ok.json()['id']}")
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    assert b"".join(got.streaming_content) == pdf
+    assert as_user(world.outsider).get(f"{url}/{ok.json()['id']}").status_code == 404

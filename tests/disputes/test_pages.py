@@ -57,3 +57,15 @@ def test_the_list_and_numbers_pages(world, receive, as_user):
 
 def test_an_outsider_gets_404_for_a_dispute_page(world, receive, as_user):
     assert as_user(world.outsider).get(f"/disputes/{receive().number}/").status_code == 404
+
+
+def test_a_pdf_is_attached_from_the_page(world, receive, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dispute = receive()
+    client = as_user(world.staff)
+    pdf = SimpleUploadedFile("欠条.pdf", b"%PDF-1.4\n%%EOF\n")
+    assert client.post(f"/disputes/{dispute.number}/act/attach/", {"file": pdf}).status_code == 302
+    assert "欠条.pdf" in client.get(f"/disputes/{dispute.number}/").content.decode()
+    refused = client.post(f"/disputes/{dispute.number}/act/attach/", {"file": SimpleUploadedFile("x.pdf", b"MZ")})  # fmt: skip
+    assert refused.status_code == 400

@@ -5,16 +5,19 @@ agreements, follow-up, documents and numbers."""
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema, Status
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from civicgrid.accounts.roles import Cap
+from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.paging import LazyRows
 from civicgrid.core.permissions import require
 from civicgrid.disputes import documents, numbers, present, routing, selectors
 from civicgrid.disputes.models import Agreement
-from civicgrid.disputes.services import followup, grading, intake, mediation
+from civicgrid.disputes.services import attachments, followup, grading, intake, mediation
 
 router = Router(tags=["disputes"])
 C = "/cases/{number}"
@@ -282,6 +285,29 @@ def reopen(request: HttpRequest, number: str, data: ReasonIn) -> Any:
     dispute = selectors.dispute_for(request.user, number)
     followup.reopen(dispute=dispute, by=request.user, **data.dict())
     return present.detail(dispute, request.user)
+
+
+class AttachmentIn(Schema):
+    name: str = Field("", max_length=120)
+
+
+@router.post(f"{C}/attachments", response={201: dict[str, Any]}, summary="Add a photo or PDF")
+def attach(request: HttpRequest, number: str, data: Form[AttachmentIn], file: File[UploadedFile]) -> Any:  # fmt: skip
+    dispute = selectors.dispute_for(request.user, number)
+    if file.size is not None and file.size > attachments.MAX_BYTES:
+        raise DomainError("disputes.file_too_large", "A file may be at most 10 MB.")
+    found = attachments.add_attachment(dispute=dispute, name=data.name or file.name or "", data=file.read(), by=request.user)  # fmt: skip
+    return Status(201, {"id": found.pk, "name": found.name, "content_type": found.content_type, "size": found.size})  # fmt: skip
+
+
+@router.get(f"{C}/attachments/{{attachment_id}}", summary="Download an attachment")
+def attachment(request: HttpRequest, number: str, attachment_id: int) -> Any:
+    dispute = selectors.dispute_for(request.user, number)
+    found = dispute.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise NotFound("disputes.not_found", "There is no such file.")
+    reply = FileResponse(default_storage.open(found.file), content_type=found.content_type, as_attachment=True, filename=found.name)  # fmt: skip
+    return reply
 
 
 @router.get(f"{C}/documents/{{kind}}.{{fmt}}", summary="A document as DOCX or PDF")

@@ -100,5 +100,9 @@ def detail(dispute: Dispute, user: Any) -> dict[str, Any]:
             }
             for f in dispute.follow_ups.all()
         ],
+        "attachments": [
+            {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
+            for a in dispute.attachments.all()
+        ],
         "actions": [t.name for t in flows.available_transitions(dispute.flow, user)],
     }

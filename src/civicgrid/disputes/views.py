@@ -25,7 +25,7 @@ from civicgrid.core.permissions import require
 from civicgrid.disputes import flow as dispute_flow
 from civicgrid.disputes import numbers, present, routing, selectors
 from civicgrid.disputes.models import Agreement, Colour, Dispute, FollowUp, Session
-from civicgrid.disputes.services import followup, grading, intake, mediation
+from civicgrid.disputes.services import attachments, followup, grading, intake, mediation
 from civicgrid.workflow.selectors import timeline_of
 
 PAGE_SIZE = 50
@@ -214,6 +214,12 @@ def _facts(d: Dispute, u: Any, p: QueryDict) -> Any:
 
 
 Action = Callable[[Dispute, Any, QueryDict], Any]
+
+
+def _no_action(d: Dispute, u: Any, p: QueryDict) -> None:
+    return None
+
+
 ACTIONS: dict[str, tuple[Action, Any]] = {
     "facts": (_facts, gettext_lazy("Facts changed and the dispute re-graded.")),
     "route": (
@@ -295,12 +301,20 @@ ACTIONS: dict[str, tuple[Action, Any]] = {
 @require_POST
 def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     """One action from the dispute page; a refusal shows the page again with the reason."""
-    if action not in ACTIONS:
+    if action not in ACTIONS and action != "attach":
         raise Http404(action)
     dispute = selectors.dispute_for(request.user, number)
-    take, done = ACTIONS[action]
+    take, done = ACTIONS.get(action) or (_no_action, gettext_lazy("File attached."))
     try:
-        take(dispute, request.user, request.POST)
+        if action == "attach":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise DomainError("disputes.missing_field", _("Choose a file to attach."))
+            if upload.size is not None and upload.size > attachments.MAX_BYTES:
+                raise DomainError("disputes.file_too_large", _("A file may be at most 10 MB."))
+            attachments.add_attachment(dispute=dispute, name=upload.name or "", data=upload.read(), by=request.user)  # fmt: skip
+        else:
+            take(dispute, request.user, request.POST)
     except DomainError as exc:
         return _page(request, selectors.dispute_for(request.user, number), error=exc, failed=action)
     messages.success(request, str(done))

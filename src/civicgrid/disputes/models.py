@@ -305,8 +305,13 @@ class Party(models.Model):
 class GradeChange(AppendOnlyModel):
     """Every grade given to a dispute, with the rules that gave it and the facts it read."""
 
+    # No database constraint, for the batch's appends (as Suggestion); Django cascades deletes.
     dispute = models.ForeignKey(
-        Dispute, on_delete=models.CASCADE, related_name="grades", verbose_name=_("dispute")
+        Dispute,
+        on_delete=models.CASCADE,
+        related_name="grades",
+        verbose_name=_("dispute"),
+        db_constraint=False,
     )
     at = models.DateTimeField(_("time"), default=timezone.now)
     from_colour = models.CharField(_("from"), max_length=8, blank=True)
@@ -478,11 +483,17 @@ class Suggestion(models.Model):
     """The organisation the last batch suggested for a dispute waiting to be routed (the desk
     decides; the case page also ranks every candidate live)."""
 
+    # No database constraints: the batch replaces hundreds of thousands of these at once, and a
+    # per-row foreign-key check would cost more than the rows (Django still cascades deletes).
     dispute = models.OneToOneField(
-        Dispute, primary_key=True, on_delete=models.CASCADE, related_name="suggestion"
+        Dispute,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="suggestion",
+        db_constraint=False,
     )
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     at = models.DateTimeField(default=timezone.now)
 

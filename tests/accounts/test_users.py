@@ -67,7 +67,7 @@ def test_every_role_has_a_capability_set_and_leaders_only_read_and_supervise():
     assert CAPABILITIES[Role.LEADER] == {
         "regions.view", "regions.locate", "people.count", "events.view", "events.supervise",
         "command.view",
-        "resources.view",
+        "resources.view", "disputes.view", "disputes.numbers",
     }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from civicgrid.disputes import rules
+from civicgrid.disputes import rules, types
 from tests.browser.test_region_map import sign_in
 from tests.disputes.conftest import mediation  # noqa: F401 - the fixture
 
@@ -20,6 +20,8 @@ DESK = {"width": 1280, "height": 860}
 
 @pytest.fixture(autouse=True)
 def _rules():
+    # Transactional tests flush the tables the migrations filled: put the types back.
+    types.load_defaults()
     rules.forget()
     yield
     rules.forget()

@@ -69,3 +69,9 @@ def test_a_pdf_is_attached_from_the_page(world, receive, as_user):
     assert "欠条.pdf" in client.get(f"/disputes/{dispute.number}/").content.decode()
     refused = client.post(f"/disputes/{dispute.number}/act/attach/", {"file": SimpleUploadedFile("x.pdf", b"MZ")})  # fmt: skip
     assert refused.status_code == 400
+
+
+def test_a_grid_worker_is_not_offered_the_desks_steps(world, receive, as_user):
+    page = as_user(world.grid_worker).get(f"/disputes/{receive().number}/").content.decode()
+    assert 'data-testid="act-route"' not in page
+    assert "/act/withdraw/" not in page

@@ -69,3 +69,12 @@ def test_an_unknown_category_is_taken_as_other(world):
         description="纠纷", category_code="1199",
     )  # fmt: skip
     assert Dispute.all_objects.get().dispute_type_id == "other"
+
+
+def test_a_referral_never_fails_for_want_of_types(world):
+    from civicgrid.disputes.models import DisputeType
+
+    DisputeType.objects.all().delete()
+    incident = _report(world, "1101")
+    steps.register(incident=incident, by=world.staff, version=incident.flow.version)
+    assert Dispute.all_objects.get().dispute_type_id == "neighbour"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from civicgrid.accounts.roles import Cap
 from civicgrid.disputes import flow as dispute_flow
 from civicgrid.disputes.models import Dispute
 from civicgrid.disputes.selectors import party_view
+from civicgrid.disputes.services.common import is_own_mediator
 from civicgrid.disputes.services.followup import follow_ups_missing
 from civicgrid.workflow import services as flows
 
@@ -32,6 +34,17 @@ def row(dispute: Dispute) -> dict[str, Any]:
         "due_at": dispute.due_at,
         "overdue": dispute.flow.overdue,
     }
+
+
+# Steps the engine offers to anyone who sees the case, which the services keep to the desk of
+# the area and the organisation's own mediators.
+_DESK_OR_MEDIATOR = {"assign", "withdraw", "close", "reopen"}
+
+
+def _actions(dispute: Dispute, user: Any) -> list[str]:
+    offered = [t.name for t in flows.available_transitions(dispute.flow, user)]
+    allowed = user.can(Cap.DISPUTES_ROUTE) or is_own_mediator(dispute, user)
+    return [name for name in offered if allowed or name not in _DESK_OR_MEDIATOR]
 
 
 def detail(dispute: Dispute, user: Any) -> dict[str, Any]:
@@ -104,5 +117,5 @@ def detail(dispute: Dispute, user: Any) -> dict[str, Any]:
             {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
             for a in dispute.attachments.all()
         ],
-        "actions": [t.name for t in flows.available_transitions(dispute.flow, user)],
+        "actions": _actions(dispute, user),
     }

@@ -10,13 +10,18 @@ from django.utils.translation import gettext as _
 from civicgrid.core.actor import SYSTEM
 from civicgrid.disputes.models import Dispute, DisputeType, Party
 from civicgrid.disputes.services.intake import receive_dispute
+from civicgrid.disputes.types import load_defaults
 from civicgrid.people.models import Resident
 
 FALLBACK_TYPE = "other"
 
 
 def type_for_category(category_code: str) -> str:
-    """The dispute type that lists this incident category, else "other"."""
+    """The dispute type that lists this incident category, else "other". A referral must never
+    fail: the shipped types are put back if they are missing (e.g. a flushed database)."""
+    if not DisputeType.objects.filter(code=FALLBACK_TYPE, is_active=True).exists():
+        load_defaults()
+        DisputeType.objects.filter(code=FALLBACK_TYPE).update(is_active=True)
     for kind in DisputeType.objects.filter(is_active=True).only("code", "incident_categories"):
         if category_code in (kind.incident_categories or []):
             return kind.code

@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, FloatField, Func
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,18 +121,33 @@ class BatchResult:
     seconds: dict[str, float]
 
 
+_EPOCH = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+
+
 def _arrays(ids: list[int] | None) -> dict[str, np.ndarray]:
     qs = Dispute.all_objects.filter(flow__state__in=(*dispute_flow.OPEN_STATES, dispute_flow.FOLLOWING_UP))  # fmt: skip
     if ids is not None:
         qs = qs.filter(pk__in=ids)
+    amount, received, resolved = "amount", "received_at", "resolved_at"
+    if connection.vendor == "postgresql":
+        # Floats made by the server: no Decimal or datetime object per row (620,000 of them).
+        qs = qs.annotate(
+            amount_f=Cast("amount", FloatField()),
+            received_s=Func(F("received_at"), template=_EPOCH, output_field=FloatField()),
+            resolved_s=Func(F("resolved_at"), template=_EPOCH, output_field=FloatField()),
+        )
+        amount, received, resolved = "amount_f", "received_s", "resolved_s"
     rows = list(
         qs.order_by("pk").values_list(
             "pk", "flow_id", "region_id", "dispute_type_id", "colour", "level", "organisation_id",
-            "amount", "people_involved", "repeat_petitions", "threat_violence", "threat_self_harm",
-            "group_incident", "vulnerable_party", "received_at", "flow__state", "resolved_at",
+            amount, "people_involved", "repeat_petitions", "threat_violence", "threat_self_harm",
+            "group_incident", "vulnerable_party", received, "flow__state", resolved,
         )
     )  # fmt: skip
     cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(17)]
+    if connection.vendor != "postgresql":
+        cols[14] = [d.timestamp() for d in cols[14]]
+        cols[16] = [d.timestamp() if d else None for d in cols[16]]
     return {
         "pk": np.array(cols[0], dtype=np.int64),
         "flow": np.array(cols[1], dtype=np.int64),
@@ -146,9 +163,9 @@ def _arrays(ids: list[int] | None) -> dict[str, np.ndarray]:
         "threat_self_harm": np.array(cols[11], dtype=bool),
         "group_incident": np.array(cols[12], dtype=bool),
         "vulnerable_party": np.array(cols[13], dtype=bool),
-        "received_at": np.array([d.timestamp() for d in cols[14]], dtype=float),
+        "received_at": np.array(cols[14], dtype=float),
         "state": np.array(cols[15], dtype=object),
-        "resolved_at": np.array([d.timestamp() if d else np.nan for d in cols[16]], dtype=float),
+        "resolved_at": np.array([np.nan if d is None else d for d in cols[16]], dtype=float),
     }
 
 

@@ -70,14 +70,16 @@ def in_period(user: Any, area: str, since: date | None, until: date | None) -> Q
 
 def _measures() -> dict[str, Any]:
     took = ExpressionWrapper(F("resolved_at") - F("received_at"), output_field=DurationField())
+    # Counting a column of the covering index (not the id) lets PostgreSQL read the index only.
+    n = "region"
     return {
-        "received": Count("id"),
-        "resolved": Count("id", filter=Q(outcome__in=RESOLVED)),
-        "failed": Count("id", filter=Q(outcome=Dispute.Outcome.NO_AGREEMENT)),
+        "received": Count(n),
+        "resolved": Count(n, filter=Q(outcome__in=RESOLVED)),
+        "failed": Count(n, filter=Q(outcome=Dispute.Outcome.NO_AGREEMENT)),
         "took": Sum(took, filter=Q(outcome__in=RESOLVED)),
-        "repeats": Count("id", filter=Q(repeat_petitions__gt=0)),
-        "escalated": Count("id", filter=Q(escalations__gt=0)),
-        "red": Count("id", filter=Q(colour=Colour.RED)),
+        "repeats": Count(n, filter=Q(repeat_petitions__gt=0)),
+        "escalated": Count(n, filter=Q(escalations__gt=0)),
+        "red": Count(n, filter=Q(colour=Colour.RED)),
     }
 
 

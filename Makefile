@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/audit_retention.py
 	$(BIN)/python bench/assistance.py
+	$(BIN)/python bench/disputes.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

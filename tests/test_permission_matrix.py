@@ -22,6 +22,7 @@ from tests.conftest import client_for
 from tests.events.conftest import jpeg
 from tests.matrix_assistance import ASSISTANCE_BODIES, assistance_ids, assistance_matrix
 from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
+from tests.matrix_disputes import DISPUTES_BODIES, disputes_ids, disputes_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
 from tests.matrix_hardening import hardening_matrix
@@ -306,6 +307,8 @@ MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)
 MATRIX.update(assistance_matrix())
 BODIES.update(ASSISTANCE_BODIES)
+MATRIX.update(disputes_matrix())
+BODIES.update(DISPUTES_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -379,7 +382,7 @@ def field_report(world):
 
 def domain_ids(world) -> dict:
     """The ids the domain apps' rows name, made in the world (one place for every app)."""
-    return events_ids(world) | command_ids(world) | assistance_ids(world)
+    return events_ids(world) | command_ids(world) | assistance_ids(world) | disputes_ids(world)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -17,6 +17,7 @@ from civicgrid.command.api_board import router as command_board_router
 from civicgrid.command.api_hall import router as command_hall_router
 from civicgrid.core import schema_errors
 from civicgrid.core.errors import DomainError
+from civicgrid.disputes.api import router as disputes_router
 from civicgrid.events.api import public as events_public_router
 from civicgrid.events.api import router as events_router
 from civicgrid.notifications.api import router as notifications_router
@@ -44,6 +45,7 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/command", command_router)
 api.add_router("/resources", resources_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/disputes", disputes_router)
 api.add_router("/command", command_board_router)
 api.add_router("/command", command_hall_router)
 

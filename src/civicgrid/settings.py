@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "civicgrid.events",
     "civicgrid.resources",
     "civicgrid.assistance",
+    "civicgrid.disputes",
     "civicgrid.command",
     "civicgrid.demo",
 ]
@@ -281,6 +282,11 @@ PERIODIC_TASKS = {
     "assistance.monitoring": (
         "civicgrid.assistance.tasks.run_monitoring_task",
         ASSISTANCE_MONITORING_INTERVAL,
+    ),
+    # Disputes: the days-open rules raise the colour of disputes left unresolved (daily).
+    "disputes.regrade": (
+        "civicgrid.disputes.tasks.regrade_daily_task",
+        env_int("DISPUTES_REGRADE_INTERVAL", 86400, minimum=60),
     ),
 }
 

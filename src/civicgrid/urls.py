@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/", include("civicgrid.events.urls")),
     path("assistance/", include("civicgrid.assistance.views")),
     path("command/", include("civicgrid.command.urls")),
+    path("disputes/", include("civicgrid.disputes.views")),
     path("open311/v2/", include("civicgrid.events.open311_urls")),
     path("notifications/", include("civicgrid.notifications.urls")),
     path("audit/", include("civicgrid.core.urls")),

@@ -68,6 +68,7 @@ def test_every_role_has_a_capability_set_and_leaders_only_read_and_supervise():
         "regions.view", "regions.locate", "people.count", "events.view", "events.supervise",
         "command.view",
         "resources.view", "assistance.numbers",
+        "disputes.view", "disputes.numbers",
     }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 from civicgrid.accounts.models import User
 from civicgrid.assistance.models import Alert, Application
 from civicgrid.demo.management.commands.demo import area_of_scale
+from civicgrid.disputes.models import Dispute
 from civicgrid.people.models import Household, Resident, ResidentTag
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
@@ -30,6 +31,7 @@ def _counts() -> dict[str, int]:
             "resources": Resource.all_objects.count(),
             "applications": Application.all_objects.count(),
             "alerts": Alert.all_objects.count(),
+            "disputes": Dispute.all_objects.count(),
         }
 
 
@@ -52,6 +54,10 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
     assert first["alerts"] >= 1
     with scopes_disabled():
         assert Application.all_objects.filter(payment="active").count() >= 5
+    assert first["disputes"] >= 30  # taken in at the window, and referred from incidents
+    with scopes_disabled():
+        assert Dispute.all_objects.filter(flow__state="closed").exists()
+        assert Dispute.all_objects.filter(source="incident").exists()
 
     call_command("demo", scale="community", stdout=StringIO())
     assert _counts() == first

@@ -121,3 +121,17 @@ def test_timeline_entries_cannot_be_changed_or_removed(world, start):
     with pytest.raises(AppendOnlyError):
         TimelineEntry.objects.all().delete()
     assert TimelineEntry.objects.get(pk=entry.pk).note == ""
+
+
+def test_a_new_priority_moves_the_stage_deadline_and_keeps_its_reason(world, start):
+    flow = start()  # ordinary: 4 working hours to register
+    ordinary_due = flow.due_at
+    at = MONDAY_9 + timedelta(minutes=30)
+    services.reprioritise(flow=flow, priority=1, reason="蓝 → 红", by=world.staff, expected_version=1, now=at)  # fmt: skip
+    flow = Flow.all_objects.get(pk=flow.pk)
+    assert flow.priority == 1 and flow.version == 2
+    assert flow.due_at == MONDAY_9 + timedelta(hours=1) < ordinary_due  # from the stage's start
+    entry = timeline_of(flow).last()
+    assert (entry.kind, entry.note, entry.data["priority"]) == ("deadline", "蓝 → 红", [0, 1])
+    with pytest.raises(DomainError):
+        services.reprioritise(flow=flow, priority=0, reason=" ", by=world.staff, expected_version=2)

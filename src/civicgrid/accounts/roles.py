@@ -71,6 +71,16 @@ class Cap:
     ASSISTANCE_PAY = "assistance.payments"
     # Coverage numbers, money per month, alerts open and overdue.
     ASSISTANCE_NUMBERS = "assistance.numbers"
+    # Disputes (矛盾纠纷多元化解): see cases, take them in, route them and assign mediators,
+    # mediate (sessions, outcomes, agreements, documents), visit for follow-up, read the numbers,
+    # and keep the four-colour rule set (in the admin).
+    DISPUTES_VIEW = "disputes.view"
+    DISPUTES_INTAKE = "disputes.intake"
+    DISPUTES_ROUTE = "disputes.route"
+    DISPUTES_MEDIATE = "disputes.mediate"
+    DISPUTES_FOLLOW_UP = "disputes.follow_up"
+    DISPUTES_NUMBERS = "disputes.numbers"
+    DISPUTES_RULES = "disputes.manage_rules"
     # Read and export the audit log: the audit administrator's alone.
     READ_AUDIT = "core.read_audit"
     # Unlock locked-out accounts and reset second factors: the security administrator's.
@@ -85,6 +95,9 @@ _DESK = _REPORTER | {Cap.EVENTS_TRIAGE, Cap.COMMAND_VIEW}
 # sent to it and answer whistles; they see only the cases that concern their organisation.
 _ORDERS = {Cap.EVENTS_VIEW, Cap.EVENTS_HANDLE, Cap.EVENTS_ACKNOWLEDGE}
 ORGANISATION_ROLES = frozenset({"department_officer", "civil_affairs", "mediator"})
+# Disputes: the field takes them in and visits; the desks also route them and read the numbers.
+_DISPUTES_FIELD = {Cap.DISPUTES_VIEW, Cap.DISPUTES_INTAKE, Cap.DISPUTES_FOLLOW_UP}
+_DISPUTES_DESK = _DISPUTES_FIELD | {Cap.DISPUTES_ROUTE, Cap.DISPUTES_NUMBERS}
 # Reading the register (masked) and counting in it.
 _REGISTER = _FIELD | {Cap.PEOPLE_VIEW, Cap.PEOPLE_COUNT}
 # Social assistance: the field takes applications, the town reviews, civil affairs decides.
@@ -101,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset(
         _REGISTER
         | _REPORTER
+        | _DISPUTES_FIELD
         | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
         | _ASSIST_FIELD
     ),
@@ -122,20 +136,25 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _RESOURCES
         | _ASSIST_FIELD
         | {Cap.ASSISTANCE_NUMBERS}
+        | _DISPUTES_DESK
     ),
     Role.TOWN_OPERATOR: frozenset(
-        _REGISTER | _DESK | _RESOURCES | {Cap.PEOPLE_EXPORT} | _ASSIST_REVIEW
+        _REGISTER | _DESK | _RESOURCES | _DISPUTES_DESK | {Cap.PEOPLE_EXPORT} | _ASSIST_REVIEW
     ),
     Role.COUNTY_OPERATOR: frozenset(
         _REGISTER
         | _DESK
         | _RESOURCES
+        | _DISPUTES_DESK
         | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
         | {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_NUMBERS}
     ),
     # Departments work on orders, not on the register.
     Role.DEPARTMENT_OFFICER: frozenset(_FIELD | _ORDERS),
-    Role.MEDIATOR: frozenset(_REGISTER | _ORDERS),
+    # Mediators work on their own organisation's disputes: mediate and visit for follow-up.
+    Role.MEDIATOR: frozenset(
+        _REGISTER | _ORDERS | {Cap.DISPUTES_VIEW, Cap.DISPUTES_MEDIATE, Cap.DISPUTES_FOLLOW_UP}
+    ),
     Role.CIVIL_AFFAIRS: frozenset(
         _REGISTER
         | _ORDERS
@@ -153,6 +172,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.COMMAND_VIEW,
             Cap.RESOURCES_VIEW,
             Cap.ASSISTANCE_NUMBERS,
+            Cap.DISPUTES_VIEW,
+            Cap.DISPUTES_NUMBERS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -163,6 +184,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MANAGE_ORGS,
             Cap.EVENTS_CATEGORIES,
             Cap.COMMAND_WEIGHTS,
+            Cap.DISPUTES_RULES,
         }
         # The register is reference data like the categories: kept in the admin too.
         | _RESOURCES

@@ -443,6 +443,50 @@ def set_deadline(
 
 
 @transaction.atomic
+def reprioritise(
+    *,
+    flow: Flow,
+    priority: int,
+    reason: str,
+    by: Any,
+    expected_version: int,
+    now: datetime | None = None,
+) -> Flow:
+    """Change a case's priority (a dispute re-graded …) and with it the current stage's
+    deadline, counted from the stage's start as the workflow's policy says for the new
+    priority. The domain has checked who may do it; the timeline keeps the reason."""
+    declared = _workflow(flow.workflow)
+    _in_scope(flow.region_id, by)
+    _not_terminal(declared, flow)
+    reason = _required_text(reason, "workflow.reason_required", _("Say why the priority moves."))
+    now = now or timezone.now()
+    previous = (flow.priority, flow.due_at)
+    # The policy reads the flow's priority: ask it with the new one, then put the old one back
+    # until the update below has applied.
+    flow.priority = priority
+    due_at, due_soon_at = _stage_deadline(declared, flow, flow.state, flow.stage_started_at)
+    flow.priority = previous[0]
+    _compare_and_set(
+        flow,
+        expected_version,
+        now,
+        priority=priority,
+        due_at=due_at,
+        due_soon_at=due_soon_at,
+        overdue=due_at is not None and due_at <= now,
+    )
+    _record(
+        flow,
+        Kind.DEADLINE,
+        by=by,
+        at=now,
+        note=reason,
+        data={"priority": [previous[0], priority], "from": previous[1], "to": due_at},
+    )
+    return flow
+
+
+@transaction.atomic
 def comment(*, flow: Flow, text: str, by: Any, now: datetime | None = None) -> TimelineEntry:
     """A remark on the case's timeline; it does not change the case, so no version is needed."""
     declared = _workflow(flow.workflow)

@@ -31,6 +31,7 @@ from civicgrid.events.services.common import (
     text,
 )
 from civicgrid.events.services.intake import clean_photos, store_photos
+from civicgrid.events.services.referral import refer_if_dispute
 from civicgrid.regions.levels import Level
 from civicgrid.regions.locate import locate_point
 from civicgrid.regions.models import Region
@@ -90,11 +91,13 @@ def _save(incident: Incident, *fields: str) -> Incident:
 def register(
     *, incident: Incident, by: Any, version: int, note: str = "", now: datetime | None = None
 ) -> Incident:
-    """立案: the desk accepts the report as a case to dispatch."""
+    """立案: the desk accepts the report as a case to dispatch; a dispute between people is also
+    handed to mediation (workflow.signals.dispute_referred)."""
     require(by, Cap.EVENTS_TRIAGE)
     require_desk(incident, by)
     now = now or timezone.now()
     step(incident, "register", by=by, version=version, note=note, now=now)
+    refer_if_dispute(incident, now)
     announce(incident, "register", now)
     return incident
 

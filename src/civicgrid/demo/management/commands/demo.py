@@ -15,6 +15,7 @@ from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Role
 from civicgrid.core.errors import DomainError
 from civicgrid.demo.assistance import load_assistance
+from civicgrid.demo.disputes import load_disputes
 from civicgrid.demo.incidents import load_incidents
 from civicgrid.demo.resources import load_resources
 from civicgrid.events.categories import load_defaults
@@ -176,6 +177,8 @@ class Command(BaseCommand):
             f"Assistance applications in {town.name}", partial(load_assistance, town_code=town.code)
         )
         self.stdout.write(f"  {applied} applications at every stage, sources, alerts and a roll")
+        disputes = self._timed("Disputes", partial(load_disputes, county_code=DEMO_AREA, seed=2026))
+        self.stdout.write(f"  {disputes} disputes taken in and mediated")
 
     def _timed(self, what: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()

@@ -1,0 +1,505 @@
+"""Disputes and what hangs off them: types, the four-colour rule set, mediation organisations'
+profiles, parties, grade changes, sessions, agreements, follow-up visits and attachments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from civicgrid.core.models import AppendOnlyModel
+
+
+class Colour(models.TextChoices):
+    """The four-colour warning, lowest first (the order is the index used by the grader)."""
+
+    BLUE = "blue", _("blue")
+    YELLOW = "yellow", _("yellow")
+    ORANGE = "orange", _("orange")
+    RED = "red", _("red")
+
+
+COLOURS: tuple[str, ...] = tuple(Colour.values)
+
+
+class Level(models.IntegerChoices):
+    """Who must handle a dispute: the village/community, the town, the county."""
+
+    COMMUNITY = 0, _("village/community")
+    TOWN = 1, _("town")
+    COUNTY = 2, _("county")
+
+
+# The region code length of each level's desk.
+LEVEL_CODE_LENGTH = {Level.COMMUNITY: 12, Level.TOWN: 9, Level.COUNTY: 6}
+
+
+class DisputeType(models.Model):  # type: ignore[django-manager-missing]
+    """A kind of dispute (neighbour, labour/wages, medical …); configurable in the admin."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+    # Incident categories (events) that are disputes of this type, e.g. ["1101"].
+    incident_categories = models.JSONField(_("incident categories"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("dispute type")
+        verbose_name_plural = _("dispute types")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleSet(models.Model):
+    """The four-colour grading rules and what each colour sets (level, deadline, follow-ups,
+    who is told), as one JSON document checked by `rules.parse`. One set is active at a time;
+    a new version is a new row, so the grades of the past can be explained by their set."""
+
+    name = models.CharField(_("name"), max_length=80)
+    document = models.JSONField(_("rules"))
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="disputes_one_active_rule_set",
+            )
+        ]
+        verbose_name = _("grading rule set")
+        verbose_name_plural = _("grading rule sets")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from civicgrid.core.errors import DomainError
+        from civicgrid.disputes.rules import parse
+
+        try:
+            parse(self.document)
+        except DomainError as exc:
+            raise ValidationError({"document": str(exc.message)}) from exc
+
+
+class Channel(models.TextChoices):
+    """The kinds of mediation organisation (多元化解 channels)."""
+
+    PEOPLES_COMMITTEE = "peoples", _("people's mediation committee")
+    PROFESSIONAL = "professional", _("professional mediation committee")
+    STUDIO = "studio", _("mediator's studio")
+    LAW_FIRM = "law_firm", _("law firm")
+    NOTARY = "notary", _("notary office")
+    ARBITRATION = "arbitration", _("arbitration commission")
+
+
+class MediationProfile(models.Model):
+    """What routing needs to know of a mediation organisation (accounts.Organisation of kind
+    "mediation"): its channel, the dispute types it takes (empty: all), how many open cases it
+    can hold. Its area is the organisation's region."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="mediation_profile",
+        verbose_name=_("organisation"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    dispute_types = models.JSONField(_("dispute types"), default=list, blank=True)
+    capacity = models.PositiveIntegerField(_("open cases it can hold"), default=30)
+    # For a named mediator's studio (e.g. 老娘舅工作室): whose it is.
+    named_mediator = models.CharField(_("named mediator"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("mediation profile")
+        verbose_name_plural = _("mediation profiles")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_channel_display()})"
+
+
+class Dispute(models.Model):  # type: ignore[django-manager-missing]
+    """One dispute from intake to close; its state lives in its Flow ("dispute" workflow)."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("resident online")
+        WINDOW = "window", _("mediation centre window")
+        GRID_WORKER = "grid_worker", _("grid worker")
+        INCIDENT = "incident", _("incident loop")
+        POLICE = "police", _("police station")
+        COURT = "court", _("court (pre-litigation referral)")
+
+    class Outcome(models.TextChoices):
+        AGREEMENT = "agreement", _("agreement")
+        PARTIAL = "partial", _("partial agreement")
+        NO_AGREEMENT = "no_agreement", _("no agreement")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class NextChannel(models.TextChoices):
+        LITIGATION = "litigation", _("litigation")
+        ARBITRATION = "arbitration", _("arbitration")
+        ADMINISTRATIVE = "administrative", _("administrative handling")
+
+    number = models.CharField(_("case number"), max_length=16, unique=True)
+    flow = models.OneToOneField(
+        "workflow.Flow", on_delete=models.PROTECT, related_name="dispute", verbose_name=_("flow")
+    )
+    dispute_type = models.ForeignKey(
+        DisputeType, to_field="code", on_delete=models.PROTECT, verbose_name=_("dispute type")
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    # The referring case's number (an incident, a police or court reference).
+    source_ref = models.CharField(_("source reference"), max_length=40, blank=True)
+    facts = models.TextField(_("facts"))
+    # The facts the four-colour rules read.
+    amount = models.DecimalField(_("amount involved (yuan)"), max_digits=14, decimal_places=2)
+    people_involved = models.PositiveIntegerField(_("people involved"), default=2)
+    repeat_petitions = models.PositiveSmallIntegerField(_("repeat petitions"), default=0)
+    threat_violence = models.BooleanField(_("threat of violence"), default=False)
+    threat_self_harm = models.BooleanField(_("threat of self-harm"), default=False)
+    group_incident = models.BooleanField(_("group incident"), default=False)
+    vulnerable_party = models.BooleanField(_("vulnerable party"), default=False)
+    # The grade and what it sets.
+    colour = models.CharField(_("colour"), max_length=8, choices=Colour.choices)
+    colour_reasons = models.JSONField(_("reasons of the grade"), default=list, blank=True)
+    level = models.SmallIntegerField(_("handled at"), choices=Level.choices, default=0)
+    due_at = models.DateTimeField(_("to be resolved by"), null=True, blank=True)
+    follow_up_days = models.PositiveSmallIntegerField(_("days between follow-ups"), default=30)
+    follow_ups_required = models.PositiveSmallIntegerField(_("follow-ups required"), default=1)
+    # Routing and mediation.
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("mediation organisation"),
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("mediator"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=14, choices=Outcome.choices, blank=True)
+    next_channel = models.CharField(
+        _("next channel"), max_length=14, choices=NextChannel.choices, blank=True
+    )
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    escalations = models.PositiveSmallIntegerField(_("times escalated"), default=0)
+    reopened = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    objects: models.Manager[Dispute] = ScopedManager(region="region__code__startswith")
+    all_objects: models.Manager[Dispute] = models.Manager()
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        indexes = [
+            # Covers the numbers' one aggregate (PostgreSQL reads only the index; others ignore
+            # the included columns).
+            models.Index(
+                fields=["region", "received_at"],
+                name="disputes_area_time",
+                include=[
+                    "dispute_type",
+                    "colour",
+                    "outcome",
+                    "resolved_at",
+                    "repeat_petitions",
+                    "escalations",
+                ],
+            ),
+            models.Index(fields=["organisation", "received_at"], name="disputes_org_time"),
+            models.Index(fields=["source", "source_ref"], name="disputes_source_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def state(self) -> str:
+        return self.flow.state
+
+
+class Party(models.Model):
+    """One party to a dispute: a person from the register, a new person, or an organisation.
+    The ID number is kept whole for the agreement and shown masked everywhere else."""
+
+    class Role(models.TextChoices):
+        APPLICANT = "applicant", _("applicant")
+        RESPONDENT = "respondent", _("respondent")
+        THIRD = "third", _("third party")
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        ORGANISATION = "organisation", _("organisation")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="parties", verbose_name=_("dispute")
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    resident = models.ForeignKey(
+        "people.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    # An organisation's unified social credit code (统一社会信用代码).
+    credit_code = models.CharField(_("credit code"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    claims = models.TextField(_("claims"), blank=True)
+    vulnerable = models.BooleanField(_("vulnerable"), default=False)
+
+    class Meta:
+        ordering = ["dispute_id", "id"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GradeChange(AppendOnlyModel):
+    """Every grade given to a dispute, with the rules that gave it and the facts it read."""
+
+    # No database constraint, for the batch's appends (as Suggestion); Django cascades deletes.
+    dispute = models.ForeignKey(
+        Dispute,
+        on_delete=models.CASCADE,
+        related_name="grades",
+        verbose_name=_("dispute"),
+        db_constraint=False,
+    )
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    from_colour = models.CharField(_("from"), max_length=8, blank=True)
+    to_colour = models.CharField(_("to"), max_length=8)
+    # [{"code": "people_10", "colour": "orange", "label": "…"}]
+    reasons = models.JSONField(_("reasons"), default=list)
+    facts = models.JSONField(_("facts"), default=dict)
+    cause = models.CharField(_("cause"), max_length=200, blank=True)
+    rule_set = models.ForeignKey(
+        RuleSet, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("rules")
+    )
+    by_label = models.CharField(_("who"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+
+    def __str__(self) -> str:
+        return f"{self.from_colour or '-'} → {self.to_colour}"
+
+
+class Session(models.Model):
+    """A mediation session: planned (time, in person or online) and then recorded."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("in person")
+        ONLINE = "online", _("online")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("dispute")
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
+    place = models.CharField(_("place or meeting link"), max_length=200)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("mediator"),
+    )
+    record = models.TextField(_("record"), blank=True)
+    attendees = models.CharField(_("attendees"), max_length=300, blank=True)
+    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+
+    def __str__(self) -> str:
+        return f"{self.dispute} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Agreement(models.Model):
+    """The people's mediation agreement (人民调解协议书) and its judicial confirmation."""
+
+    class Confirmation(models.TextChoices):
+        NONE = "", _("not applied for")
+        APPLIED = "applied", _("applied to the court")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+
+    dispute = models.OneToOneField(
+        Dispute, on_delete=models.CASCADE, related_name="agreement", verbose_name=_("dispute")
+    )
+    disputed_issues = models.TextField(_("facts and disputed issues"))
+    content = models.TextField(_("content of the agreement"))
+    performance_method = models.TextField(_("method of performance"))
+    performance_deadline = models.DateField(_("perform by"))
+    effective_on = models.DateField(_("takes effect on"))
+    partial = models.BooleanField(_("partial agreement"), default=False)
+    confirmation = models.CharField(
+        _("judicial confirmation"), max_length=10, choices=Confirmation.choices, blank=True
+    )
+    court = models.CharField(_("court"), max_length=100, blank=True)
+    applied_on = models.DateField(_("applied on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("mediation agreement")
+        verbose_name_plural = _("mediation agreements")
+
+    def __str__(self) -> str:
+        return f"{self.dispute} {self.effective_on}"
+
+
+class FollowUp(models.Model):
+    """A follow-up visit (回访) on the performance of the agreement: due, then done."""
+
+    class Performance(models.TextChoices):
+        PERFORMED = "performed", _("performed")
+        IN_PROGRESS = "in_progress", _("being performed")
+        FAILED = "failed", _("not performed")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("dispute")
+    )
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visited by"),
+    )
+    performance = models.CharField(
+        _("performance"), max_length=12, choices=Performance.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("follow-up visit")
+        verbose_name_plural = _("follow-up visits")
+
+    def __str__(self) -> str:
+        return f"{self.dispute} {self.due_on}"
+
+
+class Attachment(models.Model):
+    """A file given with a dispute (evidence, a court's referral letter), checked by content."""
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("dispute")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    file = models.CharField(_("stored file"), max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentTemplate(models.Model):
+    """A staff-edited DOCX template replacing the shipped one of its kind (Jinja placeholders:
+    see docs/users.md, "Disputes")."""
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", _("people's mediation agreement")
+        APPLICATION = "application", _("mediation application")
+        RECORD = "record", _("mediation record")
+
+    kind = models.CharField(_("document"), max_length=12, choices=Kind.choices, unique=True)
+    content = models.BinaryField(_("DOCX file"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class Suggestion(models.Model):
+    """The organisation the last batch suggested for a dispute waiting to be routed (the desk
+    decides; the case page also ranks every candidate live)."""
+
+    # No database constraints: the batch replaces hundreds of thousands of these at once, and a
+    # per-row foreign-key check would cost more than the rows (Django still cascades deletes).
+    dispute = models.OneToOneField(
+        Dispute,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="suggestion",
+        db_constraint=False,
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("routing suggestion")
+        verbose_name_plural = _("routing suggestions")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} → {self.organisation_id}"

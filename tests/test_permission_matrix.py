@@ -24,6 +24,7 @@ from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
 from tests.matrix_numbers import numbers_matrix
+from tests.matrix_operations import operations_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -298,6 +299,7 @@ BODIES = {
 MATRIX.update(events_matrix())
 MATRIX.update(numbers_matrix())
 MATRIX.update(hall_matrix())
+MATRIX.update(operations_matrix())
 BODIES.update(EVENTS_BODIES)
 MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)

@@ -8,3 +8,10 @@ class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
     verbose_name = _("audit")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from civicgrid.core import slow_queries
+
+        connection_created.connect(slow_queries.install, dispatch_uid="civicgrid.slow_queries")

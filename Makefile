@@ -41,12 +41,14 @@ bench: install
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 
 # Debian packages: Chromium for the browser tests, gettext for compiling translations, wrk for
-# the intake benchmark's load (bench/intake.py).
+# the intake benchmark's load (bench/intake.py), pg_dump/pg_restore for `civicgrid backup` and
+# `restore` on PostgreSQL (postgresql-client).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

@@ -1,11 +1,12 @@
-"""The database part of a backup: SQLite's online backup API, or pg_dump/pg_restore."""
+"""The database part of a backup: SQLite's online backup API, or pg_dump/pg_restore (run with
+fixed argument lists and no shell)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404: pg_dump and pg_restore, fixed argument lists, no shell
+import subprocess  # nosec B404
 from pathlib import Path
 
 from django.db import connection

@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/command.py
 	$(BIN)/python bench/map.py
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/backup.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

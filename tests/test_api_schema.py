@@ -55,3 +55,17 @@ def test_zz_the_fuzzing_was_signed_in():
     """Most answers were not 401: the session reached the API (read when run after the above)."""
     if STATUSES:
         assert STATUSES[401] < sum(STATUSES.values()) / 2, STATUSES
+
+
+@pytest.mark.django_db
+def test_numbers_beyond_any_column_are_bad_input_not_a_server_error(world):
+    """Found by the fuzzing above: ids of 2**64 reached SQLite, which raised OverflowError."""
+    client = client_for(world.county_operator)
+    marked = client.post(
+        "/api/v1/notifications/read", {"ids": [2**64]}, content_type="application/json"
+    )
+    assert marked.status_code == 422
+    photo = client.get(f"/api/v1/events/incidents/X/photos/{2**64}")
+    assert photo.status_code in (404, 422)
+    resource = client.get(f"/api/v1/resources/{2**64}")
+    assert resource.status_code in (404, 422)

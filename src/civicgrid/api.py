@@ -85,3 +85,11 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         "details": {"errors": exc.errors},
     }
     return _answer(request, body, 422)
+
+
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number larger than any database column (an id or version of 2**64, say): bad input,
+    not a server error. SQLite raises this while binding it; PostgreSQL compares it fine."""
+    body = {"code": "request.invalid", "message": _("A number in the request is out of range.")}
+    return _answer(request, body, 422)

@@ -123,7 +123,7 @@ def test_it_collects_and_serves_static_files_and_the_api(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        for _ in range(150):  # collectstatic, then the workers boot
+        for _ in range(400):  # collectstatic, then the workers boot (slow on a busy machine)
             try:
                 status, headers, body = _get(f"http://127.0.0.1:{port}/static/civicgrid/site.css")
                 break

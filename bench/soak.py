@@ -82,7 +82,6 @@ BOOKS = r"""
 import json, sys, django
 django.setup()
 from collections import Counter
-from django.db import connection
 from django_scopes import scopes_disabled
 from civicgrid.events.models import Incident
 from civicgrid.notifications.models import Notification
@@ -104,9 +103,9 @@ with scopes_disabled():
             broken += 1
     notes = Counter(Notification.objects.values_list("user_id", "code", "link"))
     twice = sum(1 for n in notes.values() if n > 1)
-    with connection.cursor() as c:
-        c.execute("SELECT status, COUNT(*) FROM django_tasks_db_dbtaskresult GROUP BY status")
-        tasks = dict(c.fetchall())
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+    tasks = {r["status"]: r["n"] for r in DBTaskResult.objects.values("status").annotate(n=Count("pk"))}
 print(json.dumps({"found": len(found), "duplicated": sum(1 for n in found.values() if n > 1),
                   "flows": len(flows), "broken_timelines": broken, "notifications": sum(notes.values()),
                   "notifications_twice": twice, "tasks": tasks}))
@@ -188,6 +187,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": URL, "CIVICGRID_DATA_DIR": str(work),
            "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING", "EVENTS_DEADLINE_INTERVAL": "5",
+           "DJANGO_SETTINGS_MODULE": "civicgrid.settings",
            "NOTIFICATION_SENDERS": "civicgrid.notifications.senders.LogSmsSender"}  # fmt: skip
     env.pop("REDIS_URL", None)
     _pg(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")

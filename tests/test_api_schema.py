@@ -3,8 +3,6 @@ no answer is a server error, and every documented answer matches its schema."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -19,6 +17,20 @@ CSRF = "f" * 32  # a well-formed CSRF secret: the cookie and the header carry th
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_tests_connection():
+    """The WSGI app closes the database connection when a request ends (CONN_MAX_AGE), but the
+    test's transaction lives on it; Django's own test client switches that off the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -45,16 +57,8 @@ def test_the_api_answers_every_generated_request_without_a_server_error(case, si
         cookies=signed_in["cookies"],
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
-    STATUSES[response.status_code] += 1
-
-
-STATUSES: Counter[int] = Counter()
-
-
-def test_zz_the_fuzzing_was_signed_in():
-    """Most answers were not 401: the session reached the API (read when run after the above)."""
-    if STATUSES:
-        assert STATUSES[401] < sum(STATUSES.values()) / 2, STATUSES
+    # Signed in: the fuzzing reaches the operations themselves, not the sign-in wall.
+    assert response.status_code != 401, case.path
 
 
 @pytest.mark.django_db

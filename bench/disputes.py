@@ -169,6 +169,12 @@ def setup(n: int) -> dict[str, Any]:
             s.follow_up_days, s.follow_ups, "", "", "", 0, 0, received[i],
         ))  # fmt: skip
     _copy("disputes_dispute", ["number", "flow_id", "dispute_type_id", "region_id", "address", "source", "source_ref", "facts", "amount", "people_involved", "repeat_petitions", "threat_violence", "threat_self_harm", "group_incident", "vulnerable_party", "colour", "colour_reasons", "level", "due_at", "follow_up_days", "follow_ups_required", "outcome", "next_channel", "outcome_note", "escalations", "reopened", "received_at"], rows)  # fmt: skip
+    from django.db import transaction
+
+    from civicgrid.disputes import counts
+
+    with transaction.atomic():
+        counts.rebuild()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     f.user("bench_leader", Role.LEADER, "3201")

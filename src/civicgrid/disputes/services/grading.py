@@ -20,8 +20,8 @@ from civicgrid.accounts.roles import Cap
 from civicgrid.core.audit import log_action, register_action
 from civicgrid.core.errors import DomainError
 from civicgrid.core.permissions import require
+from civicgrid.disputes import counts, routing, rules
 from civicgrid.disputes import flow as dispute_flow
-from civicgrid.disputes import routing, rules
 from civicgrid.disputes.models import COLOURS, Dispute
 from civicgrid.disputes.services import batch_write
 from civicgrid.disputes.services.common import (
@@ -202,8 +202,17 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     seconds["grade_route"] = time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
+        # A batch over a few disputes moves their counts; one over all of them recounts.
+        counted = None if ids is None else list(Dispute.all_objects.filter(pk__in=ids).values(*counts.COUNTED))  # fmt: skip
         _write(data, colour, met, new_level, changed, routed_to, active, settings, now, ids)
-    seconds["write"] = time.perf_counter() - clock
+        seconds["write"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if counted is None:
+            counts.rebuild()
+        else:
+            after = Dispute.all_objects.filter(pk__in=ids or []).values(*counts.COUNTED)
+            counts.add(counts.difference(counted, after))
+    seconds["count"] = time.perf_counter() - clock
     return BatchResult(
         graded=len(colour),
         changed=int(changed.sum()),

@@ -3,6 +3,7 @@ profiles, parties, grade changes, sessions, agreements, follow-up visits and att
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -531,7 +532,8 @@ class DisputeCount(models.Model):
     received = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
     failed = models.IntegerField(default=0)
-    took_seconds = models.BigIntegerField(default=0)
+    # Intake to agreement, summed over the resolved.
+    took = models.DurationField(default=timedelta(0))
     repeats = models.IntegerField(default=0)
     escalated = models.IntegerField(default=0)
     red = models.IntegerField(default=0)

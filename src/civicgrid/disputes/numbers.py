@@ -153,10 +153,10 @@ def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: da
             month__lt=last.date(),
         )
         .values(sub=F("area"), t=F("dispute_type"), c=F("colour"))
-        .annotate(**summed, seconds=Sum("took_seconds"))
+        .annotate(**summed, summed_took=Sum("took"))
         .order_by()
     )
-    rows = [row | {"took": timedelta(seconds=row.pop("seconds") or 0)} for row in counted]
+    rows = [row | {"took": row.pop("summed_took") or timedelta(0)} for row in counted]
     return rows + _live(qs.filter(Q(received_at__lt=first) | Q(received_at__gte=last)), area)
 
 

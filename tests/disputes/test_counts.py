@@ -4,6 +4,7 @@ disputes."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -105,3 +106,11 @@ def test_a_province_and_a_city_read_from_the_counts_what_the_disputes_say(story,
         monkeypatch.undo()
     assert counted["totals"]["received"] == 5
     assert (counted["totals"]["resolved"], counted["totals"]["failed"]) == (0, 1)  # reopened
+
+
+def test_the_recount_command(story):
+    from django.core.management import call_command
+
+    DisputeCount.objects.all().delete()
+    call_command("recount_disputes", stdout=io.StringIO())
+    assert _live() == _recounted()

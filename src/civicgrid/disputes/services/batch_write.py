@@ -83,15 +83,19 @@ def replace_suggestions(pairs: Sequence[tuple[int, int]], now: datetime, ids: Se
         cursor.execute("DROP TABLE IF EXISTS disputes_suggest")
         cursor.execute("CREATE TEMP TABLE disputes_suggest (dispute_id bigint PRIMARY KEY, organisation_id bigint)")  # fmt: skip
     _copy_or_insert("disputes_suggest", "dispute_id, organisation_id", pairs)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE disputes_suggest")
     where, params = "1 = 1", list(ids or [])
     if ids is not None:
         where = f"{s}.dispute_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
     same = f"SELECT 1 FROM disputes_suggest AS v WHERE v.dispute_id = {s}.dispute_id AND v.organisation_id = {s}.organisation_id"  # noqa: S608 - names only
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {s} WHERE {where} AND NOT EXISTS ({same})", params)  # noqa: S608 - names and placeholders
+        # Those left are the ones that stay: add the rest (WHERE true: SQLite's parser).
         cursor.execute(
             f"INSERT INTO {s} (dispute_id, organisation_id, at) SELECT v.dispute_id, v.organisation_id, %s "  # noqa: S608 - names only
-            f"FROM disputes_suggest AS v WHERE NOT EXISTS (SELECT 1 FROM {s} WHERE {s}.dispute_id = v.dispute_id)",
+            "FROM disputes_suggest AS v WHERE true ON CONFLICT (dispute_id) DO NOTHING",
             [now],
         )
         cursor.execute("DROP TABLE disputes_suggest")

@@ -196,7 +196,7 @@ def batch() -> dict[str, Any]:
     started = time.perf_counter()
     result = grading.regrade_all(by=SYSTEM)
     wall = time.perf_counter() - started
-    return {"graded": result.graded, "changed": result.changed, "routed": result.routed, "wall_s": round(wall, 2), **{f"{k}_s": round(v, 2) for k, v in result.seconds.items()}}  # fmt: skip
+    return {"graded": result.graded, "changed": result.changed, "routed": result.routed, "wall_s": round(wall, 2), **{f"{k}_s": round(v, 2) for k, v in result.seconds.items()}, **{f"write {k}_s": round(v, 2) for k, v in result.write_seconds.items()}}  # fmt: skip
 
 
 def stats(requests: int) -> dict[str, Any]:

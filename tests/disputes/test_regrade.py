@@ -117,3 +117,10 @@ def test_a_second_batch_keeps_the_suggestions_that_did_not_change(world, receive
     assert now[calm.pk][1] > first[calm.pk][1]
     grading.regrade_all(by=SYSTEM, ids=[calm.pk], route=False)  # nothing suggested for calm now
     assert set(Suggestion.objects.values_list("dispute_id", flat=True)) == {big.pk}
+
+
+def test_the_batch_times_its_phases_and_the_parts_of_its_write(world, receive):
+    receive()
+    result = grading.regrade_all(by=SYSTEM)
+    assert set(result.seconds) == {"read", "grade_route", "write", "count"}
+    assert set(result.write_seconds) == {"grades", "suggestions", "grade_changes"}

@@ -206,9 +206,7 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     with transaction.atomic():
         # A batch over a few disputes moves their counts; one over all of them recounts.
         counted = None if ids is None else list(Dispute.all_objects.filter(pk__in=ids).values(*counts.COUNTED))  # fmt: skip
-        _write(
-            data, colour, met, new_level, changed, routed_to, active, settings, now, ids, seconds
-        )
+        _write(data, colour, met, new_level, changed, routed_to, active, settings, now, ids, detail)
         seconds["write"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if counted is None:

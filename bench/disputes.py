@@ -15,7 +15,8 @@ shipped rules, none routed yet; 南京 (3201) gets 15% of them (a large city's y
           with numpy, write the changed grades (with their reasons) and the suggested
           organisations with set-based statements; wall time per phase.
   stats   p50/p95 server time of the numbers page and API for 南京 over the year (Django's
-          test client in-process, signed in as a city leader).
+          test client in-process, signed in as a city leader): whole months from the monthly
+          counts (disputes.counts), the first and last part-months from the disputes.
 """
 
 from __future__ import annotations

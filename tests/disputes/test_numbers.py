@@ -79,12 +79,13 @@ def test_a_town_sees_only_its_own_and_the_cases_behind_a_number_list(world, hand
 
 
 def test_the_excel_export_has_the_same_numbers(world, hand_built, as_user):
-    response = as_user(world.leader).get("/api/v1/disputes/numbers.xlsx?by=area")
+    response = as_user(world.leader).get(
+        "/api/v1/disputes/numbers.xlsx?by=area", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[-1][0] in ("total", "合计")  # the leader reads Chinese
-    assert rows[-1][1:4] == (5, 2, 1)
+    assert rows[-1][:4] == ("total", 5, 2, 1)
     assert Dispute.all_objects.count() == 5
 
 

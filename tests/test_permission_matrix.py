@@ -27,6 +27,7 @@ from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
 from tests.matrix_hardening import hardening_matrix
 from tests.matrix_numbers import numbers_matrix
+from tests.matrix_operations import operations_matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -302,6 +303,7 @@ MATRIX.update(events_matrix())
 MATRIX.update(numbers_matrix())
 MATRIX.update(hall_matrix())
 MATRIX.update(hardening_matrix())
+MATRIX.update(operations_matrix())
 BODIES.update(EVENTS_BODIES)
 MATRIX.update(command_matrix())
 BODIES.update(COMMAND_BODIES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -50,13 +52,19 @@ api.add_router("/command", command_board_router)
 api.add_router("/command", command_hall_router)
 
 
+def _answer(request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
+    """An error body, with the request id the logs carry (also in the X-Request-ID header)."""
+    body["request_id"] = getattr(request, "request_id", "")
+    return api.create_response(request, body, status=status)
+
+
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return _answer(request, exc.as_dict(), exc.status)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message}, status=status)
+    return _answer(request, {"code": code, "message": message}, status)
 
 
 @api.exception_handler(Http404)
@@ -81,4 +89,12 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         "message": _("The request is not valid; see details."),
         "details": {"errors": schema_errors.localised(exc.errors)},
     }
-    return api.create_response(request, body, status=422)
+    return _answer(request, body, 422)
+
+
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A number larger than any database column (an id or version of 2**64, say): bad input,
+    not a server error. SQLite raises this while binding it; PostgreSQL compares it fine."""
+    body = {"code": "request.invalid", "message": _("A number in the request is out of range.")}
+    return _answer(request, body, 422)

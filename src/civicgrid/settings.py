@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -231,11 +232,32 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, minimum=10_000)
 # Government networks are often closed: no tiles unless an operator names a tile server.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 
-# --- Logging --------------------------------------------------------------------------------
+# --- Logging: one JSON object per line (LOG_FORMAT=text for people at a terminal) ----------
+# Every record carries the request id of the request it was written for (core.request_id);
+# `civicgrid.request` writes one line per request, `civicgrid.slow_query` the slow statements.
+LOG_FORMAT = env_str("LOG_FORMAT", "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "civicgrid.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
@@ -401,3 +423,25 @@ PERIODIC_TASKS["core.audit_archive"] = (
     "civicgrid.core.tasks.archive_audit_task",
     env_int("AUDIT_ARCHIVE_INTERVAL", 86_400, minimum=60),
 )
+# --- Operations: probes, request ids, metrics, slow statements (docs/operations.md) --------
+# Outermost: the request id and the per-request log line and metrics cover every answer; the
+# probes (/healthz, /readyz) are answered before sessions, authentication and host checks.
+MIDDLEWARE = [
+    "civicgrid.core.request_log.RequestLogMiddleware",
+    "civicgrid.core.health.HealthMiddleware",
+    *MIDDLEWARE,
+]
+# Proxies whose X-Request-ID is kept (addresses or networks); from anyone else a new id is made.
+REQUEST_ID_TRUSTED_PROXIES = env_list("REQUEST_ID_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+for _proxy in REQUEST_ID_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(
+            f"REQUEST_ID_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from _exc
+# /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; empty: 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# Statements slower than this (milliseconds) are logged with their SQL (never their values);
+# 0 turns it off.
+SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 500)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.api import api
+from civicgrid.metrics import metrics
 
 admin.site.site_header = _("CivicGrid administration")
 admin.site.site_title = _("CivicGrid")
@@ -24,4 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Prometheus; /healthz and /readyz are answered by core.health.HealthMiddleware.
+    path("metrics", metrics, name="metrics"),
 ]
+
+handler500 = "civicgrid.core.error_pages.server_error"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from civicgrid.assistance.adapters import Finding
 from civicgrid.assistance.models import Alert
 from civicgrid.assistance.services import monitoring
@@ -71,6 +73,27 @@ def test_a_newly_disabled_resident_of_an_unassisted_household_raises_hardship(
     assert alert.kind == Alert.Kind.NEW_HARDSHIP and alert.signal == "disability"
     again = monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
     assert again.hardship == 0  # nothing new since
+
+
+@pytest.mark.parametrize(
+    ("tag", "signal", "label"),
+    [
+        ("seriously_ill", "serious_illness", "a member seriously ill"),
+        ("deceased", "death_in_household", "a death in the household"),
+        ("unemployed", "job_loss", "a member lost their job"),
+    ],
+)
+def test_a_serious_illness_a_death_or_a_lost_job_in_the_register_raises_hardship(
+    world, civil, sources, as_user, tag, signal, label
+):
+    monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
+    people_services.set_tags(resident=world.resident, tags=[people_services.TagValue(tag)], by=None)
+    result = monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
+    assert result.hardship == 1
+    alert = Alert.all_objects.get()
+    assert (alert.kind, alert.signal) == (Alert.Kind.NEW_HARDSHIP, signal)
+    listed = as_user(world.staff).get("/api/v1/assistance/alerts", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [a["signal_label"] for a in listed] == [label]
 
 
 def test_the_periodic_task_monitors_every_county_with_assistance(world, civil, approved, sources):

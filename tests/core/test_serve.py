@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -35,6 +36,8 @@ def started(monkeypatch):
         return Server()
 
     monkeypatch.setattr(serve, "server", server)
+    # Switching prometheus_client to its files is for the server's workers, not this process.
+    monkeypatch.setattr(serve, "metrics_in_files", lambda: None)
     return seen
 
 
@@ -92,9 +95,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _get(url: str) -> tuple[int, Message, bytes]:
+def _get(url: str, **headers: str) -> tuple[int, Message, bytes]:
     # Headers as a Message: granian sends lower-case names, and a Message matches any case.
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip", **headers})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.headers, response.read()
@@ -105,7 +108,10 @@ def _get(url: str) -> tuple[int, Message, bytes]:
 def test_it_collects_and_serves_static_files_and_the_api(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "REDIS_URL")}
-    env.update(CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"))
+    env.update(
+        CIVICGRID_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"), METRICS_TOKEN="s3cret"
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "civicgrid.cli", "serve"),
@@ -117,7 +123,7 @@ def test_it_collects_and_serves_static_files_and_the_api(tmp_path):
         stderr=subprocess.PIPE,
     )
     try:
-        for _ in range(150):  # collectstatic, then the workers boot
+        for _ in range(400):  # collectstatic, then the workers boot (slow on a busy machine)
             try:
                 status, headers, body = _get(f"http://127.0.0.1:{port}/static/civicgrid/site.css")
                 break
@@ -134,6 +140,25 @@ def test_it_collects_and_serves_static_files_and_the_api(tmp_path):
         status, _headers, body = _get(f"http://127.0.0.1:{port}/api/v1/events/categories")
         assert status == 401
         assert b'"auth.required"' in body
+        assert json.loads(body)["request_id"] == _headers["X-Request-ID"]
+
+        # The probes: alive, but not ready, since this new database was never migrated.
+        status, _headers, body = _get(f"http://127.0.0.1:{port}/healthz")
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        status, _headers, body = _get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 503
+        assert json.loads(body)["checks"]["migrations"] == "fail"
+
+        # Metrics: the worker's samples reach /metrics through prometheus_client's files.
+        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 401
+        status, _headers, body = _get(
+            f"http://127.0.0.1:{port}/metrics", Authorization="Bearer s3cret"
+        )
+        assert status == 200
+        assert (
+            b'civicgrid_http_requests_total{method="GET",route="/readyz",status="503"} 1.0' in body
+        )
+        assert list((tmp_path / "prometheus").glob("*.db"))
     finally:
         server.terminate()
         server.wait(20)

@@ -323,6 +323,7 @@ def alerts(request: HttpRequest, open_only: bool = True) -> Any:
             "region": a.region_id,
             "kind": a.kind,
             "signal": a.signal,
+            "signal_label": a.signal_label,
             "due_at": a.due_at.isoformat(),
             "closed": a.closed_at is not None,
         }

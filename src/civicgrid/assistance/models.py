@@ -258,6 +258,22 @@ class RollLine(models.Model):  # type: ignore[django-manager-missing]
         return f"{self.county_code} {self.month:%Y-%m} {self.application_id}"
 
 
+# What an alert found, as people read it (monitoring.py raises these codes).
+ALERT_SIGNALS = {
+    "new_vehicle": _("a vehicle not declared"),
+    "new_job": _("new wages"),
+    "deposits": _("deposits or securities above the declaration"),
+    "new_housing": _("housing not declared"),
+    "new_business": _("a business registration"),
+    "standard": _("no longer qualifies under the current standard"),
+    "other": _("another difference from the declaration"),
+    "disability": _("a member newly disabled"),
+    "job_loss": _("a member lost their job"),
+    "serious_illness": _("a member seriously ill"),
+    "death_in_household": _("a death in the household"),
+}
+
+
 class Alert(models.Model):  # type: ignore[django-manager-missing]
     """A monitoring finding for the community to check, with its deadline."""
 
@@ -294,6 +310,10 @@ class Alert(models.Model):  # type: ignore[django-manager-missing]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.signal}"
+
+    @property
+    def signal_label(self) -> str:
+        return str(ALERT_SIGNALS.get(self.signal, self.signal))
 
 
 class Plan(models.Model):  # type: ignore[django-manager-missing]

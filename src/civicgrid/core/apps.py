@@ -10,4 +10,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("audit")
 
     def ready(self) -> None:
-        from civicgrid.core import checks  # noqa: F401  (registers the configuration checks)
+        from django.db.backends.signals import connection_created
+
+        # Importing the checks registers the configuration checks (civicgrid.E001 …).
+        from civicgrid.core import checks, slow_queries
+
+        del checks
+        connection_created.connect(slow_queries.install, dispatch_uid="civicgrid.slow_queries")

@@ -78,7 +78,7 @@ class CategoryAdmin(CapabilityAdminMixin, admin.ModelAdmin):  # type: ignore[typ
             by=request.user,
             data={"fields": list(form.changed_data), "created": not change},
         )
-        categories.forget()
+        categories.changed()
 
 
 @admin.register(Open311Client)

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from civicgrid.events.models import Category
+from civicgrid.regions.models import LayerVersion
 
 DATA = Path(__file__).resolve().parent / "data" / "categories.json"
 STAGES = ("register", "dispatch", "accept", "handle", "verify")
@@ -23,10 +26,13 @@ DEFAULT_HOURS: dict[int, dict[str, float]] = {
 }
 
 # Deadlines are computed and categories checked on every intake and transition; categories
-# change rarely. Each process keeps them for a short while: an admin's edit applies everywhere
-# within this time (at once in the admin's own process).
-CACHE_SECONDS = 60.0
-_cache: tuple[float, dict[str, Category]] | None = None
+# change rarely. Each process keeps a copy and compares, at most once a RECHECK_SECONDS, the
+# shared version counter in the database (bumped by every change, with the change): an edit
+# reaches every process within a second (at once in the editor's own), wherever it was made.
+RECHECK_SECONDS = 1.0
+LAYER = "event_categories"
+# (version key, when it was last compared, the table)
+_cache: tuple[tuple[int, object], float, dict[str, Category]] | None = None
 _lock = threading.Lock()
 
 
@@ -34,20 +40,40 @@ def _load() -> dict[str, Category]:
     return {category.code: category for category in Category.objects.all()}
 
 
+def _version() -> tuple[int, object]:
+    row = LayerVersion.objects.filter(name=LAYER).values_list("version", "changed_at").first()
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
 def _table() -> dict[str, Category]:
     global _cache
     cached = _cache
-    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < RECHECK_SECONDS:
+        return cached[2]
+    key = _version()
+    if cached is not None and cached[0] == key:
+        _cache = (key, now, cached[2])
+        return cached[2]
     with _lock:
-        _cache = (time.monotonic(), _load())
-        return _cache[1]
+        _cache = (key, now, _load())
+        return _cache[2]
 
 
 def forget() -> None:
-    """Drop this process's copy (after an edit, and between tests)."""
+    """Drop this process's copy (between tests; after a change, call `changed`)."""
     global _cache
     _cache = None
+
+
+def changed() -> None:
+    """Record a change of categories so that every process reloads them; call inside the
+    writer's transaction so the bump commits (or rolls back) with the change itself."""
+    LayerVersion.objects.get_or_create(name=LAYER)
+    LayerVersion.objects.filter(name=LAYER).update(
+        version=F("version") + 1, changed_at=timezone.now()
+    )
+    forget()
 
 
 def lookup(code: str) -> Category | None:
@@ -97,7 +123,7 @@ def load_defaults(path: Path = DATA) -> int:
         for child in top["children"]:
             Category.objects.update_or_create(code=child["code"], defaults=_child(top, child))
             count += 1
-    forget()
+    changed()
     return count
 
 

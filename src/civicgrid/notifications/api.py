@@ -2,7 +2,7 @@
 # No `from __future__ import annotations` here: ninja's @paginate resolves the annotations.
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -55,7 +55,10 @@ def unread_count(request: HttpRequest) -> Any:
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(None, max_length=500, description="these; or all: true")
+    # Ids are bounded by the column's range: SQLite refuses larger numbers with an error.
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] | None = Field(
+        None, max_length=500, description="these; or all: true"
+    )
     all: bool = False
 
 

@@ -56,6 +56,8 @@ TAG_LABELS = {
     "待就业毕业生": Tag.GRADUATE_SEEKING_WORK,
     "退役军人": Tag.VETERAN,
     "重点关爱": Tag.KEY_CARE,
+    "重病": Tag.SERIOUSLY_ILL,
+    "已故": Tag.DECEASED,
 }
 
 

@@ -113,6 +113,10 @@ class Tag(models.TextChoices):
     GRADUATE_SEEKING_WORK = "graduate_seeking_work", _("graduate seeking work")
     VETERAN = "veteran", _("veteran")
     KEY_CARE = "key_care", _("key person for care")
+    # Hardship signals social assistance watches for (dynamic monitoring): a serious illness,
+    # and a death recorded by the community (the record stays, for the household's history).
+    SERIOUSLY_ILL = "seriously_ill", _("seriously ill")
+    DECEASED = "deceased", _("deceased")
 
 
 # Labels of a tag's kind: the four low-income kinds and the seven disability types.

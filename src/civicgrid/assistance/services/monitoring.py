@@ -33,7 +33,12 @@ from civicgrid.workflow.deadlines import SHANGHAI, add_working_hours
 
 ALERT_WORKING_DAYS = 10
 # Register tags that signal new hardship, and the signal each raises.
-HARDSHIP_TAGS = {"disabled": "disability", "unemployed": "job_loss"}
+HARDSHIP_TAGS = {
+    "disabled": "disability",
+    "unemployed": "job_loss",
+    "seriously_ill": "serious_illness",
+    "deceased": "death_in_household",
+}
 # A difference found by re-verification, and the signal it raises.
 SIGNALS = {
     "asset:vehicle": "new_vehicle",

@@ -80,6 +80,7 @@ class Command(BaseCommand):
         where = parse_bind(options["bind"])
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        metrics_in_files()
         # Workers are forked from this process: none may inherit its database connection.
         connections.close_all()
         server(
@@ -88,6 +89,26 @@ class Command(BaseCommand):
             threads=options["threads"],
             timeout=options["timeout"],
         ).serve()
+
+
+def metrics_in_files() -> Path:
+    """Put Prometheus samples in files that /metrics adds up, whichever worker it reaches.
+
+    PROMETHEUS_MULTIPROC_DIR names the folder (default: `$CIVICGRID_DATA_DIR/prometheus`); it is
+    emptied at start, as prometheus_client requires. The workers are forked from this process,
+    which has imported prometheus_client already: its value class is switched here, before.
+    """
+    from prometheus_client import values
+
+    folder = Path(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.DATA_DIR) / "prometheus"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    values.ValueClass = values.get_value_class()
+    return folder
 
 
 def server(*, workers: int, threads: int, timeout: int, **where: Any) -> MPServer | MTServer:

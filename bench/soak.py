@@ -1,0 +1,347 @@
+"""A bounded soak on loopback: steady mixed traffic against `civicgrid serve` on PostgreSQL,
+PostgreSQL restarted in the middle and the worker killed while it runs; then the books.
+
+Run: /work/main/.venv/bin/python bench/soak.py [--seconds 120] [--rate 6]
+
+Restarts the machine's PostgreSQL cluster (pg_ctlcluster): do not run it while other PostgreSQL
+work is going on. Uses its own database civicgrid_soak (dropped afterwards unless --keep).
+Traffic: reports (POST /api/v1/events/reports, each with its own client_key, resent with the
+same key after any failure), dispatches (立案 then 派单 to the grid worker, by the community's
+staff, retried after re-reading the case) and reads (case list and one case). Afterwards:
+every report accepted exactly once, no notification twice, every timeline a consistent chain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from people import _pg  # noqa: E402
+
+DB = "civicgrid_soak"
+URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+CSRF = "f" * 32
+RETRY_FOR = 90.0  # seconds a client keeps resending one request
+
+SETUP = r"""
+import json, django
+django.setup()
+from unittest import mock
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+from civicgrid.demo.management.commands import demo
+from civicgrid.accounts.models import User
+from civicgrid.events.models import Category
+from civicgrid.regions.models import Region
+real = demo.synthesize_boundaries
+with mock.patch.object(demo, "synthesize_boundaries",
+                       lambda *, root_code, seed: real(root_code=demo.DEMO_AREA, seed=seed)):
+    call_command("migrate", verbosity=0)
+    call_command("demo", scale="community", verbosity=0)
+def session(user):
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    return s.session_key
+with scopes_disabled():
+    grid = User.objects.get(username="demo_grid")
+    staff = User.objects.get(username="demo_community")
+    micro = Region.all_objects.filter(code__startswith=grid.region_id, level=7,
+                                      centroid_lng__isnull=False).order_by("code")[:20]
+    category = Category.objects.filter(photo_required=False, parent__isnull=False,
+                                       is_active=True).order_by("code").first()
+    print(json.dumps({"grid": session(grid), "staff": session(staff), "grid_id": grid.pk,
+                      "points": [[m.centroid_lng, m.centroid_lat] for m in micro],
+                      "category": category.code}))
+"""
+
+BOOKS = r"""
+import json, sys, django
+django.setup()
+from collections import Counter
+from django_scopes import scopes_disabled
+from civicgrid.events.models import Incident
+from civicgrid.notifications.models import Notification
+from civicgrid.workflow.models import TimelineEntry
+keys = json.load(sys.stdin)
+with scopes_disabled():
+    found = Counter(Incident.all_objects.filter(client_key__in=keys).values_list("client_key", flat=True))
+    numbers = list(Incident.all_objects.filter(client_key__in=keys).values_list("number", flat=True))
+    flows = list(Incident.all_objects.filter(client_key__in=keys).values_list("flow_id", "flow__state"))
+    broken = 0
+    entries = {}
+    for flow_id, kind, source, target in TimelineEntry.objects.filter(
+            flow_id__in=[f for f, _ in flows], kind="transition").order_by("id").values_list(
+            "flow_id", "kind", "from_state", "to_state"):
+        entries.setdefault(flow_id, []).append((source, target))
+    for flow_id, state in flows:
+        chain = entries.get(flow_id, [])
+        if any(a[1] != b[0] for a, b in zip(chain, chain[1:])) or (chain and chain[-1][1] != state):
+            broken += 1
+    notes = Counter(Notification.objects.values_list("user_id", "code", "link"))
+    twice = sum(1 for n in notes.values() if n > 1)
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+    tasks = {r["status"]: r["n"] for r in DBTaskResult.objects.values("status").annotate(n=Count("pk"))}
+print(json.dumps({"found": len(found), "duplicated": sum(1 for n in found.values() if n > 1),
+                  "flows": len(flows), "broken_timelines": broken, "notifications": sum(notes.values()),
+                  "notifications_twice": twice, "tasks": tasks}))
+"""
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent = self.accepted = self.retried = self.failed_final = 0
+        self.latencies: list[float] = []
+        self.errors_at: list[float] = []
+        self.kinds: dict[str, int] = {}
+
+    def add(self, **kw: int) -> None:
+        with self.lock:
+            for k, v in kw.items():
+                setattr(self, k, getattr(self, k) + v)
+
+
+def call(base: str, session: str, method: str, path: str, body: bytes | None = None,
+         content_type: str = "application/json") -> tuple[int, bytes]:  # fmt: skip
+    request = urllib.request.Request(base + path, data=body, method=method)
+    request.add_header("Cookie", f"sessionid={session}; csrftoken={CSRF}")
+    request.add_header("X-CSRFToken", CSRF)
+    if body is not None:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+             for k, v in fields.items()]  # fmt: skip
+    return (
+        "".join(parts) + f"--{boundary}--\r\n"
+    ).encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def with_retries(stats: Stats, started: float, attempt) -> Any:
+    """Run `attempt()` until it returns a result; a connection error, timeout or 5xx is retried."""
+    first = time.monotonic()
+    tries = 0
+    while True:
+        tries += 1
+        stats.add(sent=1)
+        t0 = time.perf_counter()
+        try:
+            status, result = attempt()
+        except (OSError, urllib.error.URLError):
+            status, result = 0, None
+        if status and status < 500:
+            with stats.lock:
+                stats.latencies.append(time.perf_counter() - t0)
+            if tries > 1:
+                stats.add(retried=tries - 1)
+            return status, result
+        with stats.lock:
+            stats.errors_at.append(time.monotonic() - started)
+        if time.monotonic() - first > RETRY_FOR:
+            stats.add(failed_final=1)
+            return None, None
+        time.sleep(min(0.25 * tries, 2.0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--rate", type=float, default=6.0, help="requests per second, all kinds")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="civicgrid-soak-"))
+    port = 8765
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": URL, "CIVICGRID_DATA_DIR": str(work),
+           "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING", "EVENTS_DEADLINE_INTERVAL": "5",
+           "DJANGO_SETTINGS_MODULE": "civicgrid.settings",
+           "NOTIFICATION_SENDERS": "civicgrid.notifications.senders.LogSmsSender"}  # fmt: skip
+    env.pop("REDIS_URL", None)
+    _pg(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    _pg(f"CREATE DATABASE {DB}")
+    setup = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True)
+    if setup.returncode:
+        raise SystemExit(setup.stderr[-3000:])
+    world = json.loads(setup.stdout.strip().splitlines()[-1])
+    cli = [sys.executable, "-m", "civicgrid.cli"]
+    logs = open(work / "servers.log", "w")  # noqa: SIM115
+    server = subprocess.Popen([*cli, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+                              env=env, stdout=logs, stderr=logs)  # fmt: skip
+    worker = subprocess.Popen([*cli, "worker"], env=env, stdout=logs, stderr=logs)
+    for _ in range(200):
+        try:
+            if urllib.request.urlopen(base + "/readyz", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    stats = Stats()
+    keys: list[str] = []
+    accepted: set[str] = set()
+    numbers: list[str] = []
+    rng = random.Random(7)
+    started = time.monotonic()
+    events: dict[str, float] = {}
+
+    def report() -> None:
+        key = uuid.uuid4().hex
+        with stats.lock:
+            keys.append(key)
+        lng, lat = rng.choice(world["points"])
+        body, ctype = multipart({"category": world["category"], "description": "路面破损 soak",
+                                 "lng": str(lng), "lat": str(lat), "client_key": key})  # fmt: skip
+        status, raw = with_retries(stats, started, lambda: call(
+            base, world["grid"], "POST", "/api/v1/events/reports", body, ctype))  # fmt: skip
+        if status in (200, 201):
+            with stats.lock:
+                accepted.add(key)
+                numbers.append(json.loads(raw)["number"])
+            stats.add(accepted=1)
+
+    def read() -> None:
+        with stats.lock:
+            number = rng.choice(numbers) if numbers else None
+        path = f"/api/v1/events/incidents/{number}" if number else "/api/v1/events/incidents"
+        status, _ = with_retries(stats, started, lambda: call(base, world["staff"], "GET", path))
+        if status == 200:
+            stats.add(accepted=1)
+
+    def dispatch() -> None:
+        with stats.lock:
+            number = numbers.pop(0) if len(numbers) > 20 else None
+        if number is None:
+            return read()
+        path = f"/api/v1/events/incidents/{number}"
+        for step, extra in (
+            ("register", {}),
+            ("dispatch", {"handler": f"worker:{world['grid_id']}"}),
+        ):
+            status, raw = with_retries(
+                stats, started, lambda: call(base, world["staff"], "GET", path)
+            )
+            if status != 200:
+                return None
+            case = json.loads(raw)
+            body = json.dumps({"version": case["version"], **extra}).encode()
+            status, raw = with_retries(stats, started, lambda b=body, s=step: call(
+                base, world["staff"], "POST", f"{path}/{s}", b))  # fmt: skip
+            with stats.lock:
+                stats.kinds[f"{step} {status}"] = stats.kinds.get(f"{step} {status}", 0) + 1
+            if status != 200:
+                return None
+        stats.add(accepted=1)
+        return None
+
+    def faults() -> None:
+        time.sleep(args.seconds / 3)
+        events["postgres_restart"] = time.monotonic() - started
+        version = sorted(os.listdir("/etc/postgresql"))[0]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+                       check=True)  # fmt: skip
+        events["postgres_back"] = time.monotonic() - started
+        time.sleep(args.seconds / 6)
+        events["worker_killed"] = time.monotonic() - started
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        time.sleep(2)  # what systemd's RestartSec would do
+        nonlocal_worker[0] = subprocess.Popen([*cli, "worker"], env=env, stdout=logs, stderr=logs)
+
+    nonlocal_worker = [worker]
+    threading.Thread(target=faults, daemon=True).start()
+    mix = [report] * 6 + [read] * 2 + [dispatch] * 2
+    threads: list[threading.Thread] = []
+    interval = 1.0 / args.rate
+    n = 0
+    while time.monotonic() - started < args.seconds:
+        n += 1
+        target = started + n * interval
+        time.sleep(max(0.0, target - time.monotonic()))
+        t = threading.Thread(target=rng.choice(mix))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    time.sleep(3)
+    books = subprocess.run([sys.executable, "-c", BOOKS], env=env, input=json.dumps(keys),
+                           capture_output=True, text=True)  # fmt: skip
+    server.terminate()
+    nonlocal_worker[0].terminate()
+    server.wait(30)
+    nonlocal_worker[0].wait(60)
+    if books.returncode:
+        raise SystemExit(books.stderr[-3000:])
+    result = json.loads(books.stdout.strip().splitlines()[-1])
+    after_restart = [t for t in stats.errors_at if t >= events.get("postgres_restart", 0)]
+    recovery = (max(after_restart) - events["postgres_restart"]) if after_restart else 0.0
+    lat = sorted(stats.latencies)
+    print()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {date.today()}; "
+          f"{args.seconds:.0f} s at {args.rate} req/s offered")  # fmt: skip
+    rows = [
+        ("operations started", len(threads)),
+        ("requests sent (incl. retries)", stats.sent),
+        ("operations accepted", stats.accepted),
+        ("requests retried", stats.retried),
+        ("operations given up", stats.failed_final),
+        ("rate held (requests/s)", f"{stats.sent / elapsed:.1f}"),
+        (
+            "p50 / p99 latency (ms)",
+            f"{statistics.median(lat) * 1000:.0f} / {lat[int(0.99 * (len(lat) - 1))] * 1000:.0f}",
+        ),
+        ("reports sent / accepted", f"{len(keys)} / {len(accepted)}"),
+        ("reports lost (sent, never stored)", len(keys) - result["found"]),
+        ("reports stored twice", result["duplicated"]),
+        ("timelines inconsistent", result["broken_timelines"]),
+        ("notifications sent twice", result["notifications_twice"]),
+        (
+            "PostgreSQL restart at / back at (s)",
+            f"{events.get('postgres_restart', 0):.0f} / {events.get('postgres_back', 0):.0f}",
+        ),
+        ("recovery after the restart (s)", f"{recovery:.1f}"),
+        ("worker killed at (s)", f"{events.get('worker_killed', 0):.0f}"),
+        ("tasks by status afterwards", json.dumps(result["tasks"])),
+        ("transitions by answer", json.dumps(stats.kinds, ensure_ascii=False)),
+    ]
+    for label, value in rows:
+        print(f"{label:<40}{value}")
+    if not args.keep:
+        _pg(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    if len(keys) - result["found"] or result["duplicated"]:
+        raise SystemExit("lost or duplicated reports")
+
+
+if __name__ == "__main__":
+    main()

@@ -103,3 +103,24 @@ def test_only_rule_keepers_run_the_batch(world):
 
     with pytest.raises(PermissionDenied):
         grading.regrade_all(by=world.county_operator)
+
+
+def test_a_second_batch_keeps_the_suggestions_that_did_not_change(world, receive, mediation):
+    calm, big = receive(), receive(amount=120000)
+    grading.regrade_all(by=SYSTEM, now=timezone.now() - timedelta(hours=1))
+    first = {s.dispute_id: (s.organisation_id, s.at) for s in Suggestion.objects.all()}
+    Suggestion.objects.filter(dispute=calm).update(organisation=mediation.town_b_committee)  # stale
+    grading.regrade_all(by=SYSTEM)
+    now = {s.dispute_id: (s.organisation_id, s.at) for s in Suggestion.objects.all()}
+    assert now[big.pk] == first[big.pk]  # the same suggestion, not rewritten
+    assert now[calm.pk][0] == first[calm.pk][0] != mediation.town_b_committee.pk
+    assert now[calm.pk][1] > first[calm.pk][1]
+    grading.regrade_all(by=SYSTEM, ids=[calm.pk], route=False)  # nothing suggested for calm now
+    assert set(Suggestion.objects.values_list("dispute_id", flat=True)) == {big.pk}
+
+
+def test_the_batch_times_its_phases_and_the_parts_of_its_write(world, receive):
+    receive()
+    result = grading.regrade_all(by=SYSTEM)
+    assert set(result.seconds) == {"read", "grade_route", "write", "count"}
+    assert set(result.write_seconds) == {"grades", "suggestions", "grade_changes"}

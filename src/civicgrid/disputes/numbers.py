@@ -27,7 +27,8 @@ from civicgrid.core.audit import log_action, register_action
 from civicgrid.core.errors import DomainError
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import root_code
-from civicgrid.disputes.models import COLOURS, Colour, Dispute, DisputeType
+from civicgrid.disputes import counts
+from civicgrid.disputes.models import COLOURS, Colour, Dispute, DisputeCount, DisputeType
 from civicgrid.regions.models import Region
 
 register_action("disputes.numbers.exported", gettext_lazy("exported dispute numbers"))
@@ -51,8 +52,8 @@ def _period(since: date | None, until: date | None) -> tuple[datetime, datetime]
 
 def _prefix_range(code: str) -> Q:
     """region_id starting with `code`, as a range an index serves (codes are digits)."""
-    after = code[:-1] + chr(ord(code[-1]) + 1)
-    return Q(region_id__gte=code, region_id__lt=after)
+    low, high = _code_range(code)
+    return Q(region_id__gte=low, region_id__lt=high)
 
 
 def in_period(user: Any, area: str, since: date | None, until: date | None) -> QuerySet[Dispute]:
@@ -133,6 +134,55 @@ def _listed(by: str, rolled: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: datetime) -> list[dict[str, Any]]:  # fmt: skip
+    """Rows by (sub-area, type, colour) of the disputes of `qs`: for a province or a city, the
+    whole months of the period from the counts, its first and last days from the disputes."""
+    grain = CHILD_LENGTH.get(len(area), len(area))
+    first = _month_start(start, up=True)
+    last = _month_start(end, up=False)
+    if grain not in counts.GRAINS or first >= last:
+        return _live(qs, area)
+    low, high = _code_range(area)
+    summed = {name: Sum(name) for name in SUMMED}
+    counted = (
+        DisputeCount.objects.filter(
+            grain=grain,
+            area__gte=low,
+            area__lt=high,
+            month__gte=first.date(),
+            month__lt=last.date(),
+        )
+        .values(sub=F("area"), t=F("dispute_type"), c=F("colour"))
+        .annotate(**summed, summed_took=Sum("took"))
+        .order_by()
+    )
+    rows = [row | {"took": row.pop("summed_took") or timedelta(0)} for row in counted]
+    return rows + _live(qs.filter(Q(received_at__lt=first) | Q(received_at__gte=last)), area)
+
+
+def _live(qs: QuerySet[Dispute], area: str) -> list[dict[str, Any]]:
+    return [
+        dict(row)
+        for row in qs.annotate(sub=_key("area", area), t=F("dispute_type_id"), c=F("colour"))
+        .values("sub", "t", "c")
+        .annotate(**_measures())
+        .order_by()
+    ]
+
+
+def _month_start(moment: datetime, *, up: bool) -> datetime:
+    """The start of the month of `moment` (local time), or of the next one if `up` and the
+    moment is not a month's start."""
+    start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if up and start != moment:
+        start = (start + timedelta(days=32)).replace(day=1)
+    return start
+
+
+def _code_range(code: str) -> tuple[str, str]:
+    return code, code[:-1] + chr(ord(code[-1]) + 1)
+
+
 def grouped(qs: QuerySet[Dispute], by: str, area: str) -> list[dict[str, Any]]:
     rows = list(qs.annotate(key=_key(by, area)).values("key").annotate(**_measures()).order_by())
     return _listed(by, _roll_up(rows, "key"))
@@ -151,12 +201,7 @@ def report(
     area = (area or root_code(user)).strip()
     qs = in_period(user, area, since, until)
     start, end = _period(since, until)
-    rows = list(
-        qs.annotate(sub=_key("area", area), t=F("dispute_type_id"), c=F("colour"))
-        .values("sub", "t", "c")
-        .annotate(**_measures())
-        .order_by()
-    )
+    rows = _area_type_colour(qs, area, start, end)
     totals = _finish(_roll_up(rows, "").get(None) or {"key": None, "took": timedelta(0)} | dict.fromkeys(SUMMED, 0))  # fmt: skip
     by_field = {"area": "sub", "type": "t", "colour": "c"}
     main = _listed(by, _roll_up(rows, by_field[by])) if by in by_field else grouped(qs, by, area)

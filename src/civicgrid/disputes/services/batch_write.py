@@ -77,10 +77,28 @@ def _copy_or_insert(table: str, columns: str, values: Sequence[tuple[Any, ...]])
 
 def replace_suggestions(pairs: Sequence[tuple[int, int]], now: datetime, ids: Sequence[int] | None) -> None:  # fmt: skip
     """The batch's routing suggestions (dispute id, organisation id) replace the earlier ones
-    (all of them, or those of `ids`)."""
-    stale = Suggestion.objects.all() if ids is None else Suggestion.objects.filter(dispute_id__in=ids)  # fmt: skip
-    stale._raw_delete(stale.db)  # type: ignore[attr-defined]  # no cascade: nothing points here
-    _copy_or_insert(Suggestion._meta.db_table, "dispute_id, organisation_id, at", [(d, o, now) for d, o in pairs])  # fmt: skip
+    (all of them, or those of `ids`); a suggestion that stays the same is not rewritten."""
+    s = connection.ops.quote_name(Suggestion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS disputes_suggest")
+        cursor.execute("CREATE TEMP TABLE disputes_suggest (dispute_id bigint PRIMARY KEY, organisation_id bigint)")  # fmt: skip
+    _copy_or_insert("disputes_suggest", "dispute_id, organisation_id", pairs)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE disputes_suggest")
+    where, params = "1 = 1", list(ids or [])
+    if ids is not None:
+        where = f"{s}.dispute_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
+    same = f"SELECT 1 FROM disputes_suggest AS v WHERE v.dispute_id = {s}.dispute_id AND v.organisation_id = {s}.organisation_id"  # noqa: S608 - names only
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {s} WHERE {where} AND NOT EXISTS ({same})", params)  # noqa: S608 - names and placeholders
+        # Those left are the ones that stay: add the rest (WHERE true: SQLite's parser).
+        cursor.execute(
+            f"INSERT INTO {s} (dispute_id, organisation_id, at) SELECT v.dispute_id, v.organisation_id, %s "  # noqa: S608 - names only
+            "FROM disputes_suggest AS v WHERE true ON CONFLICT (dispute_id) DO NOTHING",
+            [now],
+        )
+        cursor.execute("DROP TABLE disputes_suggest")
 
 
 def append_grade_changes(rows: Sequence[tuple[int, datetime, str, str, list[Any], str, int | None]]) -> None:  # fmt: skip

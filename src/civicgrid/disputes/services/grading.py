@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,8 +20,8 @@ from civicgrid.accounts.roles import Cap
 from civicgrid.core.audit import log_action, register_action
 from civicgrid.core.errors import DomainError
 from civicgrid.core.permissions import require
+from civicgrid.disputes import counts, routing, rules
 from civicgrid.disputes import flow as dispute_flow
-from civicgrid.disputes import routing, rules
 from civicgrid.disputes.models import COLOURS, Dispute
 from civicgrid.disputes.services import batch_write
 from civicgrid.disputes.services.common import (
@@ -119,6 +119,7 @@ class BatchResult:
     changed: int
     routed: int
     seconds: dict[str, float]
+    write_seconds: dict[str, float] = field(default_factory=dict)
 
 
 _EPOCH = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
@@ -177,6 +178,7 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     now = now or timezone.now()
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
+    detail: dict[str, float] = {}  # the write's parts
     active = rules.active()
     data = _arrays(ids)
     seconds["read"] = time.perf_counter() - clock
@@ -202,13 +204,23 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     seconds["grade_route"] = time.perf_counter() - clock
     clock = time.perf_counter()
     with transaction.atomic():
-        _write(data, colour, met, new_level, changed, routed_to, active, settings, now, ids)
-    seconds["write"] = time.perf_counter() - clock
+        # A batch over a few disputes moves their counts; one over all of them recounts.
+        counted = None if ids is None else list(Dispute.all_objects.filter(pk__in=ids).values(*counts.COUNTED))  # fmt: skip
+        _write(data, colour, met, new_level, changed, routed_to, active, settings, now, ids, detail)
+        seconds["write"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if counted is None:
+            counts.rebuild()
+        else:
+            after = Dispute.all_objects.filter(pk__in=ids or []).values(*counts.COUNTED)
+            counts.add(counts.difference(counted, after))
+    seconds["count"] = time.perf_counter() - clock
     return BatchResult(
         graded=len(colour),
         changed=int(changed.sum()),
         routed=int((routed_to > 0).sum()),
         seconds=seconds,
+        write_seconds=detail,
     )
 
 
@@ -223,6 +235,7 @@ def _write(
     settings: list[rules.ColourSettings],
     now: datetime,
     ids: list[int] | None,
+    detail: dict[str, float],
 ) -> None:
     """The batch's writes: the disputes whose grade changed, staged and joined in with one UPDATE
     each for disputes and flows; the grade changes appended; the suggestions replaced."""
@@ -244,15 +257,21 @@ def _write(
             pk[i], flow_id[i], COLOURS[colours[i]], reasons(masks[i])[1], levels[i],
             s.follow_up_days, s.follow_ups, s.days, int(levels[i] > old_level[i]),
         ))  # fmt: skip
+    clock = time.perf_counter()
     batch_write.apply(rows, now)
+    detail["grades"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     routed = np.flatnonzero(routed_to > 0)
     batch_write.replace_suggestions(list(zip(data["pk"][routed].tolist(), routed_to[routed].tolist(), strict=True)), now, ids)  # fmt: skip
+    detail["suggestions"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     old = data["colour"].tolist()
     cause = str(_("rules applied again"))
     batch_write.append_grade_changes([
         (pk[i], now, COLOURS[old[i]] if old[i] >= 0 else "", COLOURS[colours[i]], reasons(masks[i])[0], cause, active.rule_set_id)
         for i in np.flatnonzero(changed).tolist()
     ])  # fmt: skip
+    detail["grade_changes"] = time.perf_counter() - clock
 
 
 def sweep_days_open(*, now: datetime | None = None) -> BatchResult:

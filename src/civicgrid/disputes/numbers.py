@@ -156,7 +156,11 @@ def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: da
         .annotate(**summed, summed_took=Sum("took"))
         .order_by()
     )
-    rows = [row | {"took": row.pop("summed_took") or timedelta(0)} for row in counted]
+    rows: list[dict[str, Any]] = []
+    for row in counted:
+        plain: dict[str, Any] = dict(row)
+        plain["took"] = plain.pop("summed_took") or timedelta(0)
+        rows.append(plain)
     return rows + _live(qs.filter(Q(received_at__lt=first) | Q(received_at__gte=last)), area)
 
 

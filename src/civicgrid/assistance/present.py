@@ -24,31 +24,10 @@ def decision_view(decision: dict[str, Any], *, figures: bool = True) -> dict[str
     only which programmes apply and how much is paid."""
     if not decision:
         return {}
-    if not figures:
-        return {
-            "figures": False,
-            "total_monthly": yuan(decision["total_monthly_fen"]),
-            "total_one_off": yuan(decision["total_one_off_fen"]),
-            "programmes": [
-                {
-                    "programme": r["programme"],
-                    "label": str(Programme(r["programme"]).label),
-                    "eligible": r["eligible"],
-                    "monthly": yuan(r["monthly_fen"]),
-                    "one_off": yuan(r["one_off_fen"]),
-                    "reasons": [],
-                }
-                for r in decision["results"]
-            ],
-        }
-    return {
-        "figures": True,
-        "per_capita": yuan(decision["per_capita_fen"]),
-        "standard": yuan(decision["standard_fen"]),
-        "standard_from": decision["standard"]["from"],
+    view: dict[str, Any] = {
+        "figures": figures,
         "total_monthly": yuan(decision["total_monthly_fen"]),
         "total_one_off": yuan(decision["total_one_off_fen"]),
-        "reasons": explain(decision["reasons"]),
         "programmes": [
             {
                 "programme": r["programme"],
@@ -56,11 +35,19 @@ def decision_view(decision: dict[str, Any], *, figures: bool = True) -> dict[str
                 "eligible": r["eligible"],
                 "monthly": yuan(r["monthly_fen"]),
                 "one_off": yuan(r["one_off_fen"]),
-                "reasons": explain(r["reasons"]),
+                "reasons": explain(r["reasons"]) if figures else [],
             }
             for r in decision["results"]
         ],
     }
+    if figures:
+        view |= {
+            "per_capita": yuan(decision["per_capita_fen"]),
+            "standard": yuan(decision["standard_fen"]),
+            "standard_from": decision["standard"]["from"],
+            "reasons": explain(decision["reasons"]),
+        }
+    return view
 
 
 def sees_figures(user: Any) -> bool:

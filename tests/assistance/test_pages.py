@@ -66,3 +66,11 @@ def test_alerts_and_roll_pages(world, civil, approved):
         "/assistance/roll/?county=320113&month=2024-08", {"export": "1", "reason": "8月发放"}
     )
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_numbers_name_each_programme_in_words(world, civil, approved):
+    approved()
+    page = client_for(civil["county"]).get("/assistance/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "minimum living guarantee (低保)" in html
+    assert "<td>dibao</td>" not in html

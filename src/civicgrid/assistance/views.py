@@ -22,7 +22,7 @@ from civicgrid.assistance.models import KINDS, Application, Section
 from civicgrid.assistance.services import applications as apps
 from civicgrid.assistance.services import monitoring, payments
 from civicgrid.assistance.services.verification import verify_many
-from civicgrid.assistance.standards import yuan_to_fen
+from civicgrid.assistance.standards import Programme, yuan_to_fen
 from civicgrid.core.errors import DomainError
 from civicgrid.core.permissions import require
 from civicgrid.workflow import services as flows
@@ -56,13 +56,20 @@ def application_list(request: HttpRequest) -> HttpResponse:
         if state:
             queryset = queryset.filter(flow__state=state)
         rows = [present.summary(a) for a in queryset[:200]]
+    numbers = selectors.numbers(user) if user.can(Cap.ASSISTANCE_NUMBERS) else None
     return render(
         request,
         "assistance/list.html",
         {
             "rows": rows,
             "states": [(s.name, s.label) for s in loop.APPLICATION.states],
-            "numbers": selectors.numbers(user) if user.can(Cap.ASSISTANCE_NUMBERS) else None,
+            "numbers": numbers,
+            # The programmes by their names, not their codes.
+            "programmes": [
+                (Programme(code).label, row) for code, row in numbers["programmes"].items()
+            ]
+            if numbers
+            else [],
         },
     )
 

@@ -14,7 +14,29 @@ ROWS = {
     ("GET", "/accounts/2fa/", "accounts/2fa/"): (302, 200, 302, 302, 302, 302, 302, 302, 302),
     ("GET", "/accounts/2fa/setup/", "accounts/2fa/setup/"): SIGNED_IN,
     ("GET", "/audit/export/", "audit/export/"): (302, 403, 403, 403, 403, 403, 403, 403, 403),
-}
+    # Cross-area access: anyone signed in sees their own grants; only the grantee (the staff
+    # persona) takes theirs up; only a security administrator (no persona) grants and revokes.
+    ("GET", "/accounts/area/", "accounts/area/"): SIGNED_IN,
+    ("POST", "/accounts/area/", "accounts/area/"): (302, 404, 404, 404, 404, 404, 404, 404, 302),
+    ("GET", "/accounts/grants/", "accounts/grants/"): (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    ("POST", "/accounts/grants/{area_grant}/revoke/", "accounts/grants/<int:grant_id>/revoke/"): (
+        302, 403, 403, 403, 404, 404, 403, 403, 403,
+    ),
+}  # fmt: skip
+BODIES = {("POST", "/accounts/area/"): ("form", {"grant": "{area_grant}"})}
+
+
+def hardening_ids(world) -> dict:
+    """A grant of the other community to the staff persona, by a security administrator."""
+    from civicgrid.accounts.roles import Role
+    from civicgrid.accounts.services import grant_area
+    from tests import factories as f
+
+    security = f.user("matrix_security", Role.SECURITY_ADMIN, "32")
+    grant = grant_area(
+        user=world.staff, region_code=world.community_b.code, reason="matrix", hours=1, by=security
+    )
+    return {"area_grant": grant.pk}
 
 
 def hardening_matrix() -> dict:

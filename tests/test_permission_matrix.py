@@ -25,7 +25,8 @@ from tests.matrix_command import COMMAND_BODIES, command_ids, command_matrix
 from tests.matrix_disputes import DISPUTES_BODIES, disputes_ids, disputes_matrix
 from tests.matrix_events import EVENTS_BODIES, events_ids, events_matrix
 from tests.matrix_hall import hall_matrix
-from tests.matrix_hardening import hardening_matrix
+from tests.matrix_hardening import BODIES as HARDENING_BODIES
+from tests.matrix_hardening import hardening_ids, hardening_matrix
 from tests.matrix_numbers import numbers_matrix
 from tests.matrix_operations import operations_matrix
 
@@ -311,6 +312,7 @@ MATRIX.update(assistance_matrix())
 BODIES.update(ASSISTANCE_BODIES)
 MATRIX.update(disputes_matrix())
 BODIES.update(DISPUTES_BODIES)
+BODIES.update(HARDENING_BODIES)
 
 # Routes that belong to Django itself and are covered by Django's own tests.
 NOT_OURS = ("admin/", "i18n/")
@@ -384,7 +386,8 @@ def field_report(world):
 
 def domain_ids(world) -> dict:
     """The ids the domain apps' rows name, made in the world (one place for every app)."""
-    return events_ids(world) | command_ids(world) | assistance_ids(world) | disputes_ids(world)
+    ids = events_ids(world) | command_ids(world) | assistance_ids(world) | disputes_ids(world)
+    return ids | hardening_ids(world)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -168,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# Cross-area access (AreaGrant) lasts at most this long: a working day by default.
+AREA_GRANT_MAX_HOURS = env_int("AREA_GRANT_MAX_HOURS", 8, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -23,3 +23,14 @@ SECOND_FACTOR_FAILED = register_action(
 PASSWORD_CHANGED = register_action("accounts.password.changed", _("changed their password"))
 UNLOCKED = register_action("accounts.unlocked", _("unlocked an account"))
 SECOND_FACTOR_RESET = register_action("accounts.second_factor.reset", _("reset a second factor"))
+AREA_GRANTED = register_action("accounts.area_grant.granted", _("granted access to another area"))
+AREA_GRANT_REVOKED = register_action(
+    "accounts.area_grant.revoked", _("revoked access to another area")
+)
+AREA_GRANT_TAKEN_UP = register_action(
+    "accounts.area_grant.taken_up", _("began working in another area under a grant")
+)
+AREA_GRANT_LEFT = register_action("accounts.area_grant.left", _("went back to their own area"))
+AREA_GRANT_USED = register_action(
+    "accounts.area_grant.request", _("made a request in another area under a grant")
+)

@@ -21,6 +21,8 @@ from django_otp import user_has_device
 from django_scopes import scope
 
 from civicgrid.accounts.roles import SECOND_FACTOR_ROLES
+from civicgrid.accounts.selectors import active_area_grant
+from civicgrid.accounts.services import log_area_request
 from civicgrid.core.actor import acting_as
 from civicgrid.core.http import client_ip
 
@@ -66,8 +68,23 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+AREA_GRANT_SESSION_KEY = "civicgrid_area_grant"
+
+
+def take_up_in_session(request: HttpRequest, grant_id: int | None) -> None:
+    """Work under this grant from the next request on (None: back to one's own area)."""
+    if grant_id is None:
+        request.session.pop(AREA_GRANT_SESSION_KEY, None)
+    else:
+        request.session[AREA_GRANT_SESSION_KEY] = grant_id
+
+
 class RegionScopeMiddleware:
     """Resolve the user's node once and run the whole request inside that region's scope.
+
+    A user who has taken up a temporary grant (AreaGrant) works in the granted area instead
+    of their own, and every request they make there is audit-logged. A grant that has ended
+    or was revoked is dropped from the session at the next request.
 
     Anonymous requests run with no region scope: any guarded query then raises, so a page
     that forgets to require login fails loudly instead of leaking.
@@ -77,14 +94,38 @@ class RegionScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        region_code = getattr(user, "region_id", None) if user.is_authenticated else None
+        user: Any = request.user
+        grant = self._grant(request) if user.is_authenticated else None
+        request.area_grant = grant  # type: ignore[attr-defined]
+        if grant is not None:
+            user.acting_region = grant.region_id
+        region_code = user.region_code if user.is_authenticated else None
         request.region_code = region_code  # type: ignore[attr-defined]
         with acting_as(user if user.is_authenticated else None, client_ip(request)):
             if region_code:
                 with scope(region=region_code):
-                    return self.get_response(request)
-            return self.get_response(request)
+                    response = self.get_response(request)
+            else:
+                response = self.get_response(request)
+            if grant is not None:
+                log_area_request(
+                    grant,
+                    method=request.method or "",
+                    path=request.path,
+                    status=response.status_code,
+                )
+        return response
+
+    @staticmethod
+    def _grant(request: HttpRequest) -> Any:
+        grant_id = request.session.get(AREA_GRANT_SESSION_KEY)
+        if grant_id is None:
+            return None
+        grant = active_area_grant(request.user, grant_id)  # type: ignore[arg-type]
+        if grant is None:
+            # Ended or revoked: back to the user's own area, from this request on.
+            take_up_in_session(request, None)
+        return grant
 
 
 @cache

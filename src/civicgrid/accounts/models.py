@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -70,6 +72,10 @@ class User(AbstractUser):
     is_demo = models.BooleanField(_("demo account"), default=False)
     password_changed_at = models.DateTimeField(default=timezone.now)
 
+    # The area of a temporary grant this request works in (AreaGrant, set per request by the
+    # scope middleware); None: the user's own area. Not stored: it lives in the session.
+    acting_region: str | None = None
+
     REQUIRED_FIELDS = ["email", "role", "region"]
 
     class Meta:
@@ -91,7 +97,67 @@ class User(AbstractUser):
 
     @property
     def region_code(self) -> str:
-        return self.region_id or ""
+        """The area this user's reads and writes are bound to: their own, or the area of the
+        temporary grant they have taken up for this session."""
+        return self.acting_region or self.region_id or ""
 
     def can(self, capability: str) -> bool:
         return self.is_active and role_can(self.role, capability)
+
+
+class AreaGrant(models.Model):
+    """Temporary access to another area (SECURITY.md: cross-area administrative access is
+    explicit, time-limited and logged).
+
+    A security administrator grants it, with a reason and an end; the user takes it up for their
+    session and then works in that area instead of their own until it ends, is revoked or they
+    leave it. Every request made under it is audit-logged.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="area_grants", verbose_name=_("user")
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("area"),
+    )
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("ends at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("area access grant")
+        verbose_name_plural = _("area access grants")
+        indexes = [models.Index(fields=["user", "expires_at"], name="areagrant_user_expires")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("granted_at")),
+                name="areagrant_ends_after_start",
+            ),
+            # Nobody grants themselves another area.
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("granted_by")), name="areagrant_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.region_id}"
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.granted_at <= now < self.expires_at

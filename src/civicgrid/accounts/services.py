@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import actions
-from civicgrid.accounts.models import Organisation, User
-from civicgrid.accounts.roles import STAFF_ROLES, Role
+from civicgrid.accounts.models import AreaGrant, Organisation, User
+from civicgrid.accounts.roles import STAFF_ROLES, Cap, Role
 from civicgrid.core.audit import log_action
 from civicgrid.core.errors import DomainError
+from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.regions.models import Region
 
@@ -117,3 +122,118 @@ def create_organisation(
     if created:
         log_action(org, actions.ORG_CREATED, by=by, data={"kind": kind, "sector": sector})
     return org
+
+
+# --- Cross-area access (SECURITY.md: explicit, time-limited and logged) ----------------------
+
+
+@transaction.atomic
+def grant_area(*, user: User, region_code: str, reason: str, hours: int, by: User) -> AreaGrant:
+    """Let `user` work in another area for `hours` (at most AREA_GRANT_MAX_HOURS), for a reason.
+
+    Only a security administrator grants, never to themselves, and only inside their own area.
+    """
+    require(by, Cap.MANAGE_SECURITY)
+    if user.pk == by.pk:
+        raise DomainError(
+            "accounts.grant_to_self",
+            _(
+                "Nobody grants themselves access to another area: ask another security administrator."
+            ),
+            status=403,
+        )
+    if not is_within(user.region_id or "", by):
+        raise DomainError(
+            "accounts.user_outside_scope",
+            _("You can only grant access to people of your own area."),
+            status=403,
+        )
+    if not user.is_active:
+        raise DomainError("accounts.user_inactive", _("That account is disabled."))
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise DomainError(
+            "accounts.grant_reason_missing",
+            _("Say why this access is needed (at least 4 characters)."),
+        )
+    longest = settings.AREA_GRANT_MAX_HOURS
+    if not 1 <= hours <= longest:
+        raise DomainError(
+            "accounts.grant_duration",
+            _("Access to another area lasts from 1 to %(hours)d hours.") % {"hours": longest},
+        )
+    region = _region_within(region_code, by)
+    if user.region_id and region.code.startswith(user.region_id):
+        raise DomainError(
+            "accounts.grant_own_area",
+            _("%(user)s already works in %(area)s: no grant is needed.")
+            % {"user": user.username, "area": region.name},
+        )
+    now = timezone.now()
+    grant = AreaGrant.objects.create(
+        user=user,
+        region=region,
+        reason=reason,
+        granted_by=by,
+        granted_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    log_action(
+        grant,
+        actions.AREA_GRANTED,
+        by=by,
+        data={
+            "user": user.username,
+            "area": region.code,
+            "until": grant.expires_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    return grant
+
+
+def _not_active() -> DomainError:
+    return DomainError(
+        "accounts.grant_not_active",
+        _("This access has ended or was revoked."),
+        status=409,
+    )
+
+
+@transaction.atomic
+def revoke_area_grant(*, grant: AreaGrant, by: User) -> AreaGrant:
+    """End a grant now; a session working under it goes back to its own area at its next request."""
+    require(by, Cap.MANAGE_SECURITY)
+    grant = AreaGrant.objects.select_for_update().get(pk=grant.pk)
+    if not grant.is_active():
+        raise _not_active()
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = by
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    log_action(grant, actions.AREA_GRANT_REVOKED, by=by, data={"user": grant.user.username})
+    return grant
+
+
+@transaction.atomic
+def take_up_area_grant(*, grant: AreaGrant, by: User) -> AreaGrant:
+    """The grantee starts working in the granted area (the caller keeps it in the session)."""
+    if grant.user_id != by.pk or not grant.is_active():
+        raise _not_active()
+    log_action(grant, actions.AREA_GRANT_TAKEN_UP, by=by, data={"area": grant.region_id})
+    return grant
+
+
+@transaction.atomic
+def leave_area_grant(*, grant: AreaGrant, by: User) -> None:
+    """The grantee goes back to their own area."""
+    log_action(grant, actions.AREA_GRANT_LEFT, by=by, data={"area": grant.region_id})
+
+
+def log_area_request(grant: AreaGrant, *, method: str, path: str, status: int) -> None:
+    """Every request made under a grant, with what it asked and how it was answered."""
+    log_action(
+        grant,
+        actions.AREA_GRANT_USED,
+        by=grant.user,
+        data={"method": method, "path": path[:300], "status": status},
+    )

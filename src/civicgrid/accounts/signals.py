@@ -89,8 +89,8 @@ def _log_user_change(sender: Any, instance: User, created: bool, **kwargs: Any) 
         log_action(
             instance,
             actions.USER_CREATED,
-            region_code=instance.region_code,
-            data={"role": instance.role, "region": instance.region_code},
+            region_code=instance.region_id or "",
+            data={"role": instance.role, "region": instance.region_id or ""},
         )
         return
     changes = {}
@@ -105,6 +105,6 @@ def _log_user_change(sender: Any, instance: User, created: bool, **kwargs: Any) 
         log_action(
             instance,
             actions.USER_CHANGED,
-            region_code=instance.region_code,
+            region_code=instance.region_id or "",
             data={"changes": changes},
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.accounts import second_factor, views
+from civicgrid.accounts import area_access, second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,4 +9,7 @@ urlpatterns = [
     path("accounts/password/", views.password_change_view, name="password_change"),
     path("accounts/2fa/", second_factor.verify, name="second_factor"),
     path("accounts/2fa/setup/", second_factor.setup, name="second_factor_setup"),
+    path("accounts/area/", area_access.area, name="area_access"),
+    path("accounts/grants/", area_access.grants, name="area_grants"),
+    path("accounts/grants/<int:grant_id>/revoke/", area_access.revoke, name="area_grant_revoke"),
 ]

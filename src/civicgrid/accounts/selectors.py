@@ -17,8 +17,8 @@ def organisations_visible_to(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(region__code__startswith=root_code(user))
 
 
-def _active(now: object = None) -> Q:
-    now = now or timezone.now()
+def _active() -> Q:
+    now = timezone.now()
     return Q(revoked_at__isnull=True, granted_at__lte=now, expires_at__gt=now)
 
 
@@ -31,7 +31,7 @@ def area_grants_of(user: User) -> QuerySet[AreaGrant]:
     )
 
 
-def active_area_grant(user: User, grant_id: object) -> AreaGrant | None:
+def active_area_grant(user: User, grant_id: int | str) -> AreaGrant | None:
     """The grant a session works under, if it is still the user's and still running."""
     try:
         return AreaGrant.objects.select_related("region").get(_active(), pk=grant_id, user=user)

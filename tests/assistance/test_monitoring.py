@@ -12,6 +12,7 @@ from civicgrid.assistance.models import Alert
 from civicgrid.assistance.services import monitoring
 from civicgrid.people import services as people_services
 from civicgrid.workflow.deadlines import SHANGHAI
+from tests.conftest import client_for
 
 LATER = datetime(2024, 11, 4, 9, 0, tzinfo=SHANGHAI)  # a Monday
 
@@ -103,3 +104,13 @@ def test_the_periodic_task_monitors_every_county_with_assistance(world, civil, a
     sources["vehicles"].findings = [Finding(world.spouse.id_number, "asset:vehicle", 9_000_000)]
     result = run_monitoring_task.call()
     assert result["320113"]["no_longer"] == 1
+
+
+def test_the_list_counts_one_alert_in_the_singular(world, civil, approved, sources):
+    approved()
+    sources["vehicles"].findings = [Finding(world.spouse.id_number, "asset:vehicle", 9_000_000)]
+    monitoring.run_monitoring(region_code="320113", by=civil["county"], now=LATER)
+    page = client_for(civil["county"]).get("/assistance/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "1 alert open (" in html
+    assert "1 alerts" not in html

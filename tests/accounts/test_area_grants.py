@@ -225,3 +225,13 @@ def test_a_grant_lasts_from_one_hour_to_the_most_allowed(world, security_admin, 
             grant(world, security_admin, hours=hours)
         assert caught.value.code == "accounts.grant_duration"
         assert not AreaGrant.objects.exists()
+
+
+def test_a_second_grant_of_the_same_area_is_refused_while_the_first_runs(world, security_admin):
+    first = grant(world, security_admin)
+    with pytest.raises(DomainError) as caught:
+        grant(world, security_admin, hours=8)
+    assert caught.value.code == "accounts.grant_exists"
+    assert AreaGrant.objects.count() == 1
+    services.revoke_area_grant(grant=first, by=security_admin)
+    assert grant(world, security_admin, hours=8).pk != first.pk

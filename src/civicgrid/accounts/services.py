@@ -9,6 +9,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts import actions
@@ -170,6 +172,20 @@ def grant_area(*, user: User, region_code: str, reason: str, hours: int, by: Use
             % {"user": user.username, "area": region.name},
         )
     now = timezone.now()
+    running = AreaGrant.objects.filter(
+        user=user, region=region, revoked_at__isnull=True, expires_at__gt=now
+    ).first()
+    if running is not None:
+        raise DomainError(
+            "accounts.grant_exists",
+            _("%(user)s already holds access to %(area)s until %(until)s: revoke it to change it.")
+            % {
+                "user": user.username,
+                "area": region.name,
+                "until": date_format(localtime(running.expires_at), "Y-m-d H:i"),
+            },
+            status=409,
+        )
     grant = AreaGrant.objects.create(
         user=user,
         region=region,

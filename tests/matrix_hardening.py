@@ -14,6 +14,8 @@ ROWS = {
     ("GET", "/accounts/2fa/", "accounts/2fa/"): (302, 200, 302, 302, 302, 302, 302, 302, 302),
     ("GET", "/accounts/2fa/setup/", "accounts/2fa/setup/"): SIGNED_IN,
     ("GET", "/audit/export/", "audit/export/"): (302, 403, 403, 403, 403, 403, 403, 403, 403),
+    # The language menu (remembered on the account when signed in).
+    ("POST", "/i18n/setlang/", "i18n/setlang/"): (302, 302, 302, 302, 302, 302, 302, 302, 302),
     # Cross-area access: anyone signed in sees their own grants; only the grantee (the staff
     # persona) takes theirs up; only a security administrator (no persona) grants and revokes.
     ("GET", "/accounts/area/", "accounts/area/"): SIGNED_IN,
@@ -23,7 +25,10 @@ ROWS = {
         302, 403, 403, 403, 404, 404, 403, 403, 403,
     ),
 }  # fmt: skip
-BODIES = {("POST", "/accounts/area/"): ("form", {"grant": "{area_grant}"})}
+BODIES = {
+    ("POST", "/accounts/area/"): ("form", {"grant": "{area_grant}"}),
+    ("POST", "/i18n/setlang/"): ("form", {"language": "en", "next": "/"}),
+}
 
 
 def hardening_ids(world) -> dict:

@@ -24,7 +24,6 @@ urlpatterns = [
     path("audit/", include("civicgrid.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     # Prometheus; /healthz and /readyz are answered by core.health.HealthMiddleware.
     path("metrics", metrics, name="metrics"),
 ]

@@ -107,3 +107,23 @@ def test_only_the_handler_accepts_the_order(world, report):
     steps.return_order(incident=case, by=world.grid_worker, version=_v(case), reason="不归我管")
     case.refresh_from_db()
     assert case.flow.state == "registered"
+
+
+def test_an_order_sent_by_an_english_speaking_desk_reaches_the_department_in_its_language(
+    world, report
+):
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    get_user_model().objects.filter(pk=world.officer.pk).update(language="zh-hans")
+    case = report()
+    with translation.override("en"):
+        steps.register(incident=case, by=world.staff, version=_v(case))
+        steps.dispatch(
+            incident=case,
+            to=Handler("department", str(world.officer.organisation_id)),
+            by=world.staff,
+            version=_v(case),
+        )
+    order = Notification.objects.get(user=world.officer, code="events.dispatched")
+    assert order.title == f"{case.number} 新工单"

@@ -70,6 +70,9 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     is_demo = models.BooleanField(_("demo account"), default=False)
+    # The language of the last sign-in or choice in the language menu: notifications caused by
+    # others are written in it (empty: LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=10, blank=True)
     password_changed_at = models.DateTimeField(default=timezone.now)
 
     # The area of a temporary grant this request works in (AreaGrant, set per request by the

@@ -126,6 +126,14 @@ def create_organisation(
     return org
 
 
+def remember_language(user: User, language: str) -> None:
+    """Keep the language a user signs in with or chooses: others' notifications use it."""
+    if language in dict(settings.LANGUAGES) and language != user.language:
+        # A plain UPDATE: not a change of rights, so neither audited nor a full save.
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 # --- Cross-area access (SECURITY.md: explicit, time-limited and logged) ----------------------
 
 

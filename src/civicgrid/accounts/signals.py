@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from civicgrid.accounts import actions
 from civicgrid.accounts.middleware import start_session_clock
 from civicgrid.accounts.models import User
+from civicgrid.accounts.services import remember_language
 from civicgrid.core.audit import log_action
 from civicgrid.core.http import client_ip
 from civicgrid.core.models import AuditEntry
@@ -39,6 +40,7 @@ def _ip(request: HttpRequest | None) -> str | None:
 def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         start_session_clock(request)
+    remember_language(user, getattr(request, "LANGUAGE_CODE", ""))
     log_action(user, actions.LOGIN, by=user, source_ip=_ip(request))
 
 

@@ -13,9 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 
 from civicgrid.accounts import actions
 from civicgrid.accounts.middleware import password_expired
+from civicgrid.accounts.services import remember_language
 from civicgrid.core.audit import log_action
 
 
@@ -52,6 +54,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 password_change_view = PasswordChangeView.as_view()
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembering the choice on a signed-in user's account."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        remember_language(request.user, request.POST.get("language", ""))  # type: ignore[arg-type]
+    return response
 
 
 @login_required

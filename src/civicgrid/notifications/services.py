@@ -8,13 +8,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 
 from civicgrid.notifications import senders as external
 from civicgrid.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
+
+
+# A text to tell: plain (a name, a reason someone typed) or a lazy translation, which each
+# recipient gets in their own language (User.language), not in the language of whoever or
+# whatever caused the notification.
+Text = str | Promise
+
+
+def _formatted(text: Text, params: dict[str, Any]) -> str:
+    return str(text) % {key: str(value) for key, value in params.items()}
+
+
+_lazy_formatted = lazy(_formatted, str)
+
+
+def later(text: Text, **params: Any) -> Text:
+    """`_("… %(name)s …") % params`, rendered when (and in the language in which) it is read:
+    the `%` of a lazy translation renders at once, in the current language."""
+    return _lazy_formatted(text, params)
 
 
 @dataclass(frozen=True)
@@ -23,13 +44,13 @@ class Message:
 
     users: Sequence[Any]
     code: str
-    title: str
-    body: str = ""
+    title: Text
+    body: Text = ""
     link: str = ""
 
 
 def notify(
-    *, users: Iterable[Any], code: str, title: str, body: str = "", link: str = ""
+    *, users: Iterable[Any], code: str, title: Text, body: Text = "", link: str = ""
 ) -> list[Notification]:
     """One notification per distinct active user (inside the caller's transaction)."""
     return notify_many([Message(list(users), code, title, body, link)])
@@ -43,19 +64,27 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     slows the request or job that caused the notification.
     """
     now = timezone.now()
+    messages = list(messages)
+    languages = _languages(user for message in messages for user in message.users)
     rows = []
     for message in messages:
         seen: set[int] = set()
+        rendered: dict[str, tuple[str, str]] = {}
         for user in message.users:
             if user is None or not getattr(user, "is_active", False) or user.pk in seen:
                 continue
             seen.add(user.pk)
+            language = languages.get(user.pk) or settings.LANGUAGE_CODE
+            if language not in rendered:
+                with translation.override(language):
+                    rendered[language] = (str(message.title), str(message.body))
+            title, body = rendered[language]
             rows.append(
                 Notification(
                     user_id=user.pk,
                     code=message.code,
-                    title=message.title[:200],
-                    body=message.body,
+                    title=title[:200],
+                    body=body,
                     link=message.link,
                     created_at=now,
                 )
@@ -66,6 +95,23 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
         # robust: a queue that cannot take the task must not undo what already committed.
         transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
     return created
+
+
+def _languages(users: Iterable[Any]) -> dict[int, str]:
+    """Each recipient's language: from the loaded user where it was loaded, else one query."""
+    known: dict[int, str] = {}
+    missing = set()
+    for user in users:
+        if user is None:
+            continue
+        if "language" in user.__dict__:
+            known[user.pk] = user.language
+        else:
+            missing.add(user.pk)
+    if missing - known.keys():
+        found = get_user_model().objects.filter(pk__in=missing - known.keys())
+        known.update(found.values_list("pk", "language"))
+    return known
 
 
 def _enqueue_deliveries(ids: list[int]) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Cap, Role
@@ -27,7 +28,7 @@ from civicgrid.core.models import AuditEntry
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.core.text import refuse_control_characters
-from civicgrid.notifications.services import Message, notify_many
+from civicgrid.notifications.services import Message, later, notify_many
 from civicgrid.people.models import Resident, ResidentTag
 from civicgrid.workflow.deadlines import SHANGHAI, add_working_hours
 
@@ -142,7 +143,14 @@ def _tell_communities(region_code: str, now: datetime) -> None:
         Message(
             users=staff[community],
             code="assistance.alerts",
-            title=str(_("%(count)s new assistance monitoring alerts") % {"count": count}),
+            title=later(
+                ngettext_lazy(
+                    "%(count)s new assistance monitoring alert",
+                    "%(count)s new assistance monitoring alerts",
+                    count,
+                ),
+                count=count,
+            ),
             link=reverse("assistance:alerts"),
         )
         for community, count in raised.items()

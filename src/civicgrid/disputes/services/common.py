@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
@@ -103,11 +104,17 @@ def organisation_people(organisation_id: int | None) -> list[User]:
     return list(User.objects.filter(organisation_id=organisation_id, is_active=True))
 
 
-def tell(users: Sequence[Any], dispute: Dispute, code: str, title: str, body: str = "") -> None:
+def tell(
+    users: Sequence[Any],
+    dispute: Dispute,
+    code: str,
+    title: notifications.Text,
+    body: notifications.Text = "",
+) -> None:
     notifications.notify(
         users=users,
         code=code,
-        title=f"{dispute.number} {title}",
+        title=format_lazy("{} {}", dispute.number, title),
         body=body,
         link=f"/disputes/{dispute.number}/",
     )
@@ -175,6 +182,6 @@ def announce_grade(dispute: Dispute, grade: rules.Grade) -> None:
     people = desk_people(codes) + organisation_people(dispute.organisation_id)
     reasons = "；".join(r["label"] for r in grade.reasons)
     if settings.alert:
-        tell(people, dispute, "disputes.red_alert", str(_("red alert")), reasons)
+        tell(people, dispute, "disputes.red_alert", _("red alert"), reasons)
     elif settings.notify:
-        tell(people, dispute, "disputes.graded", str(Colour(grade.colour).label), reasons)
+        tell(people, dispute, "disputes.graded", Colour(grade.colour).label, reasons)

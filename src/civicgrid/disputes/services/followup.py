@@ -52,7 +52,7 @@ def record_follow_up(
     if performance == FollowUp.Performance.FAILED:
         tell(
             [*organisation_people(dispute.organisation_id)], dispute,
-            "disputes.performance_failed", str(_("the agreement is not performed")), follow_up.note,
+            "disputes.performance_failed", _("the agreement is not performed"), follow_up.note,
         )  # fmt: skip
     return follow_up
 
@@ -104,5 +104,5 @@ def reopen(
     FollowUp.objects.filter(dispute=dispute, done_at__isnull=True).delete()
     log_action(dispute, "disputes.dispute.reopened", by=by, data={"reason": reason})
     if dispute.mediator is not None:
-        tell([dispute.mediator], dispute, "disputes.reopened", str(_("reopened")), reason)
+        tell([dispute.mediator], dispute, "disputes.reopened", _("reopened"), reason)
     return dispute

@@ -17,7 +17,14 @@ from civicgrid.core.errors import Conflict, DomainError
 from civicgrid.core.permissions import require
 from civicgrid.disputes import flow as dispute_flow
 from civicgrid.disputes import routing
-from civicgrid.disputes.models import Agreement, Dispute, FollowUp, MediationProfile, Session
+from civicgrid.disputes.models import (
+    Agreement,
+    Colour,
+    Dispute,
+    FollowUp,
+    MediationProfile,
+    Session,
+)
 from civicgrid.disputes.services.common import (
     organisation_people,
     require_desk_or_mediator,
@@ -25,6 +32,7 @@ from civicgrid.disputes.services.common import (
     tell,
     text,
 )
+from civicgrid.notifications import services as notifications
 from civicgrid.workflow import services as flows
 
 register_action("disputes.dispute.routed", _("routed a dispute"))
@@ -71,7 +79,7 @@ def route(
     dispute.mediator = None
     dispute.save(update_fields=["organisation", "mediator"])
     log_action(dispute, "disputes.dispute.routed", by=by, data={"organisation": profile.organisation_id})  # fmt: skip
-    tell(organisation_people(profile.organisation_id), dispute, "disputes.routed", str(_("a dispute for your organisation")), dispute.get_colour_display())  # fmt: skip
+    tell(organisation_people(profile.organisation_id), dispute, "disputes.routed", _("a dispute for your organisation"), Colour(dispute.colour).label)  # fmt: skip
     return dispute
 
 
@@ -107,7 +115,7 @@ def assign_mediator(
     dispute.mediator = mediator
     dispute.save(update_fields=["mediator"])
     log_action(dispute, "disputes.dispute.assigned", by=by, data={"mediator": mediator.pk})
-    tell([mediator], dispute, "disputes.assigned", str(_("you mediate this dispute")))
+    tell([mediator], dispute, "disputes.assigned", _("you mediate this dispute"))
     return dispute
 
 
@@ -145,7 +153,7 @@ def schedule_session(
     )  # fmt: skip
     when = f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"
     tell([session.mediator, *organisation_people(dispute.organisation_id)], dispute,
-         "disputes.session_planned", str(_("mediation session %(when)s") % {"when": when}), place)  # fmt: skip
+         "disputes.session_planned", notifications.later(_("mediation session %(when)s"), when=when), place)  # fmt: skip
     return session
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
@@ -140,17 +141,27 @@ def desk_staff_many(desk_codes: Iterable[str]) -> dict[str, list[Any]]:
 
 
 def message(
-    users: list[Any], incident: Incident, code: str, title: str, body: str = ""
+    users: list[Any],
+    incident: Incident,
+    code: str,
+    title: notifications.Text,
+    body: notifications.Text = "",
 ) -> notifications.Message:
     """What `tell` says, for `notifications.notify_many` (many cases in one INSERT)."""
     return notifications.Message(
         users=users,
         code=code,
-        title=f"{incident.number} {title}",
+        title=format_lazy("{} {}", incident.number, title),
         body=body,
         link=f"/events/{incident.number}/",
     )
 
 
-def tell(users: list[Any], incident: Incident, code: str, title: str, body: str = "") -> None:
+def tell(
+    users: list[Any],
+    incident: Incident,
+    code: str,
+    title: notifications.Text,
+    body: notifications.Text = "",
+) -> None:
     notifications.notify_many([message(users, incident, code, title, body)])

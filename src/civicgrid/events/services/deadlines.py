@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
 from civicgrid.core.actor import SYSTEM
@@ -170,7 +170,9 @@ class _Recipients:
         return self.staff[incident.desk_id]
 
 
-def _mark_and_tell(incidents: list[Incident], marker: str, code: str, title: str) -> None:
+def _mark_and_tell(
+    incidents: list[Incident], marker: str, code: str, title: notifications.Text
+) -> None:
     """Set the stage marker of each case to its current stage, and tell whoever it waits for.
 
     The flows are locked with the incidents, so the stage copied is the one just read.
@@ -241,7 +243,9 @@ def _chase_batch(now: datetime) -> int:
                 [*members[s.organisation_id], *staff[s.whistle.desk_id]],
                 s.whistle.incident,
                 "events.summons_overdue",
-                _("%(department)s has not reported for duty") % {"department": s.organisation},
+                notifications.later(
+                    _("%(department)s has not reported for duty"), department=s.organisation
+                ),
             )
             for s in late
         )

@@ -90,7 +90,7 @@ def escalate(
         raised_by=_actor_label(by),
         raised_at=now,
     )
-    tell(desk_staff(desk), incident, "events.whistle", str(_("whistle: case escalated")), note)
+    tell(desk_staff(desk), incident, "events.whistle", _("whistle: case escalated"), note)
     announce(incident, "escalate")
     return whistle
 
@@ -143,7 +143,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
         for incident in done
     )
     staff = desk_staff_many(incident.desk_id for incident in done)
-    title = str(_("whistle: case escalated"))
+    title = _("whistle: case escalated")
     notifications.notify_many(
         message(staff[incident.desk_id], incident, "events.whistle", title) for incident in done
     )
@@ -211,7 +211,7 @@ def summon(
         now=now,
     )
     members = User.objects.filter(organisation__in=orgs, is_active=True)
-    tell(list(members), incident, "events.summoned", str(_("your department is summoned")), note)
+    tell(list(members), incident, "events.summoned", _("your department is summoned"), note)
     return created
 
 

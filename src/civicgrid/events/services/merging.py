@@ -16,6 +16,7 @@ from civicgrid.events import loop
 from civicgrid.events.models import Incident
 from civicgrid.events.services.common import announce, require_desk, tell
 from civicgrid.events.services.steps import step
+from civicgrid.notifications import services as notifications
 from civicgrid.workflow import services as flows
 
 
@@ -47,7 +48,7 @@ def merge(
             [incident.reporter],
             incident,
             "events.merged",
-            str(_("merged into %(number)s") % {"number": into.number}),
+            notifications.later(_("merged into %(number)s"), number=into.number),
         )
     announce(incident, "merge", now)
     return incident

@@ -115,7 +115,7 @@ def reject(
     incident.closed_at = now
     _save(incident, "closed_at")
     if incident.reporter is not None:
-        tell([incident.reporter], incident, "events.rejected", str(_("not registered")), reason)
+        tell([incident.reporter], incident, "events.rejected", _("not registered"), reason)
     announce(incident, "reject", now)
     return incident
 
@@ -190,7 +190,7 @@ def dispatch(
         now=now,
     )
     _save(incident, "handler_kind", "handler_user", "handler_org", "handler_region")
-    tell(_handler_people(incident), incident, "events.dispatched", str(_("new work order")))
+    tell(_handler_people(incident), incident, "events.dispatched", _("new work order"))
     announce(incident, "dispatch", now)
     return incident
 
@@ -204,7 +204,7 @@ def return_order(
     require_handler(incident, by)
     reason = text(reason, field="reason", max_length=500)
     step(incident, "return", by=by, version=version, inputs={"reason": reason}, now=now)
-    tell(desk_staff(incident.desk_id), incident, "events.returned", str(_("order sent back")))
+    tell(desk_staff(incident.desk_id), incident, "events.returned", _("order sent back"))
     announce(incident, "return", now)
     return incident
 
@@ -256,7 +256,7 @@ def finish(
         now=now,
     )
     verifiers = [incident.reporter] if incident.reporter is not None else []
-    tell(verifiers or desk_staff(incident.desk_id), incident, "events.handled", str(_("handled")))
+    tell(verifiers or desk_staff(incident.desk_id), incident, "events.handled", _("handled"))
     announce(incident, "finish", now)
     return incident
 
@@ -287,7 +287,7 @@ def rework(
     step(incident, "rework", by=by, version=version, inputs={"reason": reason}, now=now)
     incident.rework_count += 1
     _save(incident, "rework_count")
-    tell(_handler_people(incident), incident, "events.rework", str(_("sent back for rework")))
+    tell(_handler_people(incident), incident, "events.rework", _("sent back for rework"))
     announce(incident, "rework", now)
     return incident
 
@@ -330,7 +330,7 @@ def _evaluate(
         now=now,
     )
     if satisfaction == Incident.Satisfaction.UNSATISFIED:
-        tell(desk_staff(incident.desk_id), incident, "events.unsatisfied", str(_("unsatisfied")))
+        tell(desk_staff(incident.desk_id), incident, "events.unsatisfied", _("unsatisfied"))
 
 
 @transaction.atomic
@@ -429,6 +429,6 @@ def supervise(*, incident: Incident, by: Any, note: str) -> Incident:
     _save(incident, "supervised", "supervision_note")
     flows.record_event(flow=incident.flow, action="supervise", by=by, note=note)
     people = desk_staff(incident.desk_id) + _handler_people(incident)
-    tell(people, incident, "events.supervised", str(_("supervised")), note)
+    tell(people, incident, "events.supervised", _("supervised"), note)
     announce(incident, "supervise")
     return incident

@@ -147,6 +147,8 @@ def test_only_the_security_administrator_grants(world):
         ({"hours": 9}, "accounts.grant_duration"),
         ({"region_code": "320199"}, "regions.unknown_code"),
         ({"region_code": "320113003001001001"}, "accounts.grant_own_area"),
+        # A grid worker covers a grid, not the whole town around it.
+        ({"region_code": "320113002"}, "accounts.grant_wider"),
     ],
 )
 def test_a_bad_grant_is_refused_and_changes_nothing(world, security_admin, overrides, code):

@@ -173,6 +173,15 @@ def grant_area(*, user: User, region_code: str, reason: str, hours: int, by: Use
             _("Access to another area lasts from 1 to %(hours)d hours.") % {"hours": longest},
         )
     region = _region_within(region_code, by)
+    if len(region.code) < len(user.region_id or ""):
+        # Least privilege: covering for someone means an area like one's own, not a wider one.
+        raise DomainError(
+            "accounts.grant_wider",
+            _(
+                "Access is to an area no larger than the person's own: a grid for a grid "
+                "worker, a town for a town operator."
+            ),
+        )
     if user.region_id and region.code.startswith(user.region_id):
         raise DomainError(
             "accounts.grant_own_area",

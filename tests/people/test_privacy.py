@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from civicgrid.core.models import AuditEntry
+from civicgrid.people.models import ResidentTag
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,77 @@ def test_a_resident_of_the_sibling_town_is_invisible(world, as_user):
     assert client.get(f"/api/v1/people/residents/{world.resident.pk}").status_code == 404
     found = client.get("/api/v1/people/residents", {"id_number": world.resident.id_number})
     assert found.json()["items"] == []
+
+
+# --- Sensitive tags (SECURITY.md: health, disability, children at risk, money) -------------
+
+
+@pytest.fixture
+def liaison(world):
+    from civicgrid.accounts.roles import Role
+    from tests import factories as f
+
+    return f.user("lily_liaison", Role.LIAISON, world.micro_a1.code)
+
+
+@pytest.fixture
+def disabled(world):
+    from civicgrid.people import services
+
+    services.set_tags(
+        resident=world.resident,
+        tags=[services.TagValue("veteran"), services.TagValue("disabled", "mental", 2)],
+        by=world.staff,
+    )
+    return world.resident
+
+
+def test_only_roles_that_care_for_people_see_their_health_and_money(world):
+    from civicgrid.accounts.roles import CAPABILITIES, Cap, Role
+
+    holders = {role for role, caps in CAPABILITIES.items() if Cap.PEOPLE_SENSITIVE in caps}
+    assert holders == {
+        Role.GRID_WORKER,
+        Role.COMMUNITY_STAFF,
+        Role.TOWN_OPERATOR,
+        Role.COUNTY_OPERATOR,
+        Role.CIVIL_AFFAIRS,
+    }
+
+
+def test_a_liaison_sees_the_person_without_the_disability(world, as_user, liaison, disabled):
+    api = as_user(liaison).get(f"/api/v1/people/residents/{disabled.pk}").json()
+    assert [t["tag"] for t in api["tags"]] == ["veteran"]
+    page = as_user(liaison).get(f"/people/residents/{disabled.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "veteran" in html and "disabled" not in html and "mental" not in html
+    book = as_user(liaison).get(f"/people/book/{world.micro_a1.code}/").content.decode()
+    assert "王建国" in book and "精神" not in book
+    # The grid worker, who visits them, sees it.
+    worker = as_user(world.grid_worker).get(f"/api/v1/people/residents/{disabled.pk}").json()
+    assert sorted(t["tag"] for t in worker["tags"]) == ["disabled", "veteran"]
+
+
+def test_a_liaison_cannot_list_people_by_a_sensitive_tag(world, as_user, liaison, disabled):
+    client = as_user(liaison)
+    api = client.get("/api/v1/people/residents", {"tag": "disabled"})
+    assert api.status_code == 403 and api.json()["code"] == "people.sensitive_tag"
+    page = client.get("/people/", {"tag": "disabled"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "王建国" not in page.content.decode()
+    assert 'value="disabled"' not in page.content.decode()  # not even offered
+    assert client.get("/api/v1/people/residents", {"tag": "veteran"}).status_code == 200
+
+
+def test_a_liaisons_new_tags_keep_the_ones_they_cannot_see(world, liaison, disabled):
+    from civicgrid.people import services
+
+    change = services.submit_change(
+        kind="set_tags",
+        payload={"tags": [{"tag": "veteran"}, {"tag": "living_alone"}]},
+        resident=disabled,
+        by=liaison,
+    )
+    services.confirm_change(change=change, by=world.staff)
+    tags = ResidentTag.all_objects.filter(resident=disabled)
+    kept = {(t.tag, t.kind, t.grade) for t in tags}
+    assert kept == {("veteran", "", None), ("living_alone", "", None), ("disabled", "mental", 2)}

@@ -37,6 +37,9 @@ class Cap:
     PEOPLE_CONFIRM = "people.confirm_change"
     PEOPLE_EDIT = "people.edit"
     PEOPLE_UNMASK = "people.view_unmasked"
+    # Health, disability, children at risk and low income on a person (people.privacy):
+    # for those who care for them, not for volunteers or mediators.
+    PEOPLE_SENSITIVE = "people.view_sensitive"
     PEOPLE_EXPORT = "people.export"
     EVENTS_VIEW = "events.view"
     EVENTS_REPORT = "events.report"
@@ -117,6 +120,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISPUTES_FIELD
         | {Cap.PEOPLE_SUBMIT, Cap.EVENTS_HANDLE, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
         | _ASSIST_FIELD
+        | {Cap.PEOPLE_SENSITIVE}
     ),
     Role.LIAISON: frozenset(
         _REGISTER | _REPORTER | {Cap.PEOPLE_SUBMIT, Cap.RESOURCES_VIEW, Cap.CHECK_IN}
@@ -130,6 +134,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PEOPLE_EDIT,
             Cap.PEOPLE_UNMASK,
             Cap.PEOPLE_EXPORT,
+            Cap.PEOPLE_SENSITIVE,
             Cap.EVENTS_HANDLE,
         }
         | _DESK
@@ -139,14 +144,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _DISPUTES_DESK
     ),
     Role.TOWN_OPERATOR: frozenset(
-        _REGISTER | _DESK | _RESOURCES | _DISPUTES_DESK | {Cap.PEOPLE_EXPORT} | _ASSIST_REVIEW
+        _REGISTER
+        | _DESK
+        | _RESOURCES
+        | _DISPUTES_DESK
+        | {Cap.PEOPLE_EXPORT, Cap.PEOPLE_SENSITIVE}
+        | _ASSIST_REVIEW
     ),
     Role.COUNTY_OPERATOR: frozenset(
         _REGISTER
         | _DESK
         | _RESOURCES
         | _DISPUTES_DESK
-        | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.EVENTS_SUPERVISE}
+        | {Cap.EDIT_BOUNDARIES, Cap.PEOPLE_EXPORT, Cap.PEOPLE_SENSITIVE, Cap.EVENTS_SUPERVISE}
         | {Cap.ASSISTANCE_VIEW, Cap.ASSISTANCE_NUMBERS}
     ),
     # Departments work on orders, not on the register.
@@ -158,7 +168,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CIVIL_AFFAIRS: frozenset(
         _REGISTER
         | _ORDERS
-        | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT}
+        | {Cap.PEOPLE_UNMASK, Cap.PEOPLE_EXPORT, Cap.PEOPLE_SENSITIVE}
         | _ASSIST_REVIEW
         | {Cap.ASSISTANCE_INTAKE, Cap.ASSISTANCE_APPROVE, Cap.ASSISTANCE_PAY}
     ),

@@ -13,7 +13,7 @@ from civicgrid.core.http import region_code_of
 from civicgrid.core.identity import mask_id_number, mask_phone
 from civicgrid.core.paging import LazyRows
 from civicgrid.core.permissions import require
-from civicgrid.people import excel, selectors, services
+from civicgrid.people import excel, privacy, selectors, services
 from civicgrid.people.models import ChangeRequest, Household, Resident, Tag
 
 router = Router(tags=["people"])
@@ -40,12 +40,9 @@ class ResidentOut(Schema):
     micro_grid: str
     tags: list[TagOut]
 
-    @staticmethod
-    def from_resident(r: Resident) -> dict[str, Any]:
-        return resident_row(r)
 
-
-def resident_row(r: Resident) -> dict[str, Any]:
+def resident_row(r: Resident, viewer: Any) -> dict[str, Any]:
+    """One resident as the API shows them to `viewer`: masked, sensitive tags only if allowed."""
     today = date.today()
     age = (
         today.year
@@ -65,7 +62,10 @@ def resident_row(r: Resident) -> dict[str, Any]:
         "household": r.household.number,
         "address": r.household.address,
         "micro_grid": r.region_id,
-        "tags": [{"tag": t.tag, "kind": t.kind, "grade": t.grade} for t in r.tags.all()],
+        "tags": [
+            {"tag": t.tag, "kind": t.kind, "grade": t.grade}
+            for t in privacy.visible_tags(r.tags.all(), viewer)
+        ],
     }
 
 
@@ -96,15 +96,16 @@ class SearchParams(Schema):
 @paginate(PageNumberPagination, page_size=50)
 def search(request: HttpRequest, params: Query[SearchParams]) -> Any:
     require(request.user, "people.view")
+    privacy.check_tag_filter(params.tag or "", request.user)
     found = selectors.search_residents(region_code_of(request), params.as_filter())
-    return LazyRows(found, resident_row, limit=10_000)
+    return LazyRows(found, lambda r: resident_row(r, request.user), limit=10_000)
 
 
 @router.get("/residents/{pk}", response=ResidentOut, summary="One resident (masked)")
 def detail(request: HttpRequest, pk: int) -> Any:
     resident = selectors.resident_for(region_code_of(request), pk)
     require(request.user, "people.view")
-    return resident_row(resident)
+    return resident_row(resident, request.user)
 
 
 class RevealIn(Schema):
@@ -183,10 +184,10 @@ class HouseholdOut(Schema):
 def households(request: HttpRequest, area: str = Query("", max_length=24)) -> Any:
     require(request.user, "people.view")
     found = selectors.households_in(region_code_of(request), area)
-    return [household_row(h) for h in found]
+    return [household_row(h, request.user) for h in found]
 
 
-def household_row(h: Household) -> dict[str, Any]:
+def household_row(h: Household, viewer: Any) -> dict[str, Any]:
     members = list(h.members.all())
     for m in members:
         m.household = h  # already loaded: no query per member
@@ -194,7 +195,7 @@ def household_row(h: Household) -> dict[str, Any]:
         "number": h.number,
         "address": h.address,
         "micro_grid": h.region_id,
-        "members": [resident_row(m) for m in members],
+        "members": [resident_row(m, viewer) for m in members],
     }
 
 

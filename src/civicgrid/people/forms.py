@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.people import privacy
 from civicgrid.people.models import Tag
 from civicgrid.people.selectors import ResidentFilter
 
@@ -18,6 +21,13 @@ class SearchForm(forms.Form):
     area = forms.CharField(label=_("Area code"), max_length=24, required=False)
     min_age = forms.IntegerField(label=_("Age from"), min_value=0, max_value=150, required=False)
     max_age = forms.IntegerField(label=_("Age to"), min_value=0, max_value=150, required=False)
+
+    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not privacy.sees_sensitive(viewer):
+            # A list by a sensitive tag shows that tag on everyone in it: not offered.
+            allowed = [(v, label) for v, label in Tag.choices if v not in privacy.SENSITIVE_TAGS]
+            self.fields["tag"].choices = [("", "—"), *allowed]  # type: ignore[attr-defined]
 
     def as_filter(self) -> ResidentFilter:
         data = self.cleaned_data

@@ -16,7 +16,7 @@ from civicgrid.core.identity import IdNumber, parse_id_number, parse_phone
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
 from civicgrid.core.text import refuse_control_characters
-from civicgrid.people import actions
+from civicgrid.people import actions, privacy
 from civicgrid.people.models import ChangeRequest, Household, Resident, ResidentTag, Tag
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
@@ -322,6 +322,8 @@ def submit_change(
     if "id_number" in payload:
         _id_number(str(payload["id_number"]))
     _phone(str(payload.get("phone", "")))
+    if kind == ChangeRequest.Kind.SET_TAGS and resident is not None:
+        payload = _keeping_hidden_tags(payload, resident, by)
     if "tags" in payload:
         _check_tags(_payload_tags(payload))
     change = ChangeRequest.all_objects.create(
@@ -336,6 +338,21 @@ def submit_change(
         change, actions.CHANGE_SUBMITTED, by=by, region_code=region.code, data={"kind": kind}
     )
     return change
+
+
+def _keeping_hidden_tags(payload: Mapping[str, Any], resident: Resident, by: Any) -> dict[str, Any]:
+    """A new set of tags from someone who does not see the sensitive ones keeps those the
+    resident has: they cannot remove what they cannot see (they may still add one)."""
+    if privacy.sees_sensitive(by):
+        return dict(payload)
+    proposed = list(payload.get("tags", []))
+    named = {str(t.get("tag", "")) for t in proposed}
+    kept = [
+        {"tag": t.tag, "kind": t.kind, "grade": t.grade}
+        for t in ResidentTag.all_objects.filter(resident=resident, tag__in=privacy.SENSITIVE_TAGS)
+        if t.tag not in named
+    ]
+    return {**payload, "tags": proposed + kept}
 
 
 def _apply(change: ChangeRequest, by: Any) -> None:

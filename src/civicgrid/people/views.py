@@ -40,7 +40,7 @@ def _page(request: HttpRequest, rows: Any, size: int = 50) -> Any:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     require(request.user, "people.view")
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET or None, viewer=request.user)
     page = None
     if form.is_bound and form.is_valid() and any(form.cleaned_data.values()):
         found = selectors.search_residents(region_code_of(request), form.as_filter())

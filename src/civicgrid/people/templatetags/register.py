@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import template
 from django.utils import timezone
 
 from civicgrid.core.identity import age_on, mask_id_number, mask_phone
+from civicgrid.people import privacy
 
 register = template.Library()
 
@@ -25,3 +27,9 @@ def masked_phone(value: str) -> str:
 @register.filter
 def age(birth_date: date | None) -> str:
     return str(age_on(birth_date, timezone.localdate())) if birth_date else ""
+
+
+@register.filter
+def visible_to(tags: Any, user: Any) -> list[Any]:
+    """`person.tags.all|visible_to:user`: without the right, sensitive tags are left out."""
+    return privacy.visible_tags(tags, user)

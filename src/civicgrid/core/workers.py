@@ -179,11 +179,10 @@ class Heartbeat(threading.Thread):
                     close_old_connections()
                     beat(worker_id=self.worker_id)
                     requeue_abandoned(by=self.worker_id)
-                except Exception:
+                except Exception as exc:
                     # A database that is briefly away must not end the beats: the next one
                     # comes well within the lease.
-                    logger.exception(
-                        "worker %s could not record its beat; trying again", self.worker_id
-                    )
+                    logger.warning("worker %s could not record its beat (%s); trying again",
+                                   self.worker_id, str(exc).strip())  # fmt: skip
         finally:
             connection.close()

@@ -22,18 +22,18 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models.functions import Now
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from civicgrid.core.actor import acting_as
-from civicgrid.core.audit import log_action, register_action
+from civicgrid.core.audit import log_action
 from civicgrid.core.models import WorkerBeat
 
 logger = logging.getLogger(__name__)
 
-REQUEUED = register_action("core.task.requeued", _("queued again a task whose worker died"))
-ABANDONED = register_action("core.task.abandoned", _("gave up a task that its workers died under"))
+# Registered in core.audit, so that every process names them.
+REQUEUED = "core.task.requeued"
+ABANDONED = "core.task.abandoned"
 # A task whose worker died this many times while running it (it may be what kills them: a
 # batch that runs out of memory) is failed instead of being queued again.
 MAX_ATTEMPTS = 3

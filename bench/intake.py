@@ -122,7 +122,8 @@ def phase_setup(database_url: str, data_file: Path, photo: bool) -> dict[str, An
         for user in users:
             session = store()
             session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            # The backend that signs people in (a session naming any other is anonymous).
+            session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session["civicgrid_last_seen"] = int(time.time())
             session.create()

@@ -1,14 +1,25 @@
 """A bounded soak on loopback: steady mixed traffic against `civicgrid serve` on PostgreSQL,
-PostgreSQL restarted in the middle and the worker killed while it runs; then the books.
+PostgreSQL restarted in the middle and the worker killed while it runs a task; then the books.
 
-Run: /work/main/.venv/bin/python bench/soak.py [--seconds 120] [--rate 6]
+Run: PYTHONPATH=src:. /work/main/.venv/bin/python bench/soak.py [--seconds 180] [--rate 6]
 
-Restarts the machine's PostgreSQL cluster (pg_ctlcluster): do not run it while other PostgreSQL
-work is going on. Uses its own database civicgrid_soak (dropped afterwards unless --keep).
+Restarts a PostgreSQL cluster (pg_ctlcluster; by default the machine's `main` on 5432): do not
+run it there while other PostgreSQL work is going on, or give it a cluster of its own, e.g.
+`pg_createcluster 15 soak -p 5433 -- --auth-host=trust && pg_ctlcluster 15 soak start`, then
+`--cluster soak --port 5433`. Uses its own database civicgrid_soak (dropped afterwards unless
+--keep).
 Traffic: reports (POST /api/v1/events/reports, each with its own client_key, resent with the
 same key after any failure), dispatches (立案 then 派单 to the grid worker, by the community's
 staff, retried after re-reading the case) and reads (case list and one case). Afterwards:
 every report accepted exactly once, no notification twice, every timeline a consistent chain.
+
+The worker kill: the reports' category gives 36 seconds to register a case (a category's own
+"hours to register", 0.01), so every report not dispatched meanwhile falls due during the run,
+and the deadline job, at its production interval (60 s), escalates a minute's worth of them to
+the town at once, with a whistle and notifications each. From the middle of the run the
+database is polled every 10 ms for that job's row in state RUNNING; the worker is SIGKILLed
+the moment it shows, a new worker starts 2 s later (WORKER_LEASE=15 here), and the books show
+the killed run was queued again and completed once.
 """
 
 from __future__ import annotations
@@ -33,14 +44,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from people import _pg  # noqa: E402
 
 DB = "civicgrid_soak"
-URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+URL = f"postgres://postgres@127.0.0.1:5432/{DB}"  # the port is --port's
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
 CSRF = "f" * 32
 RETRY_FOR = 90.0  # seconds a client keeps resending one request
+DEADLINES = "civicgrid.events.tasks.run_deadlines_task"
+TASKS_TABLE = "django_tasks_database_dbtaskresult"
+LEASE = 15  # WORKER_LEASE of the soak's workers (seconds)
 
 SETUP = r"""
 import json, django
@@ -62,7 +82,7 @@ with mock.patch.object(demo, "synthesize_boundaries",
 def session(user):
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = "civicgrid.accounts.backends.AccountBackend"
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return s.session_key
@@ -73,6 +93,8 @@ with scopes_disabled():
                                       centroid_lng__isnull=False).order_by("code")[:20]
     category = Category.objects.filter(photo_required=False, parent__isnull=False,
                                        is_active=True).order_by("code").first()
+    category.register_hours = 0.01  # 36 s to register: what is not dispatched falls due
+    category.save(update_fields=["register_hours"])
     print(json.dumps({"grid": session(grid), "staff": session(staff), "grid_id": grid.pk,
                       "points": [[m.centroid_lng, m.centroid_lat] for m in micro],
                       "category": category.code}))
@@ -177,16 +199,22 @@ def with_retries(stats: Stats, started: float, attempt) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--rate", type=float, default=6.0, help="requests per second, all kinds")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--cluster", default="main", help="the PostgreSQL cluster to restart")
+    parser.add_argument("--port", type=int, default=5432, help="that cluster's port")
     args = parser.parse_args()
+    global URL
+    URL = URL.replace(":5432/", f":{args.port}/")
 
     work = Path(tempfile.mkdtemp(prefix="civicgrid-soak-"))
     port = 8765
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": URL, "CIVICGRID_DATA_DIR": str(work),
-           "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING", "EVENTS_DEADLINE_INTERVAL": "5",
+           "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "WARNING", "EVENTS_DEADLINE_INTERVAL": "60",
+           "WORKER_LEASE": str(LEASE),
+           "DEMO_ACCOUNTS_ALLOWED": "1",  # it signs in as the demo world's grid worker and staff
            "DJANGO_SETTINGS_MODULE": "civicgrid.settings",
            "NOTIFICATION_SENDERS": "civicgrid.notifications.senders.LogSmsSender"}  # fmt: skip
     env.pop("REDIS_URL", None)
@@ -210,7 +238,8 @@ def main() -> None:
     stats = Stats()
     keys: list[str] = []
     accepted: set[str] = set()
-    numbers: list[str] = []
+    numbers: list[str] = []  # reported and not yet dispatched, newest last
+    reported: list[str] = []  # every accepted report, for reads
     rng = random.Random(7)
     started = time.monotonic()
     events: dict[str, float] = {}
@@ -228,11 +257,12 @@ def main() -> None:
             with stats.lock:
                 accepted.add(key)
                 numbers.append(json.loads(raw)["number"])
+                reported.append(numbers[-1])
             stats.add(accepted=1)
 
     def read() -> None:
         with stats.lock:
-            number = rng.choice(numbers) if numbers else None
+            number = rng.choice(reported) if reported else None
         path = f"/api/v1/events/incidents/{number}" if number else "/api/v1/events/incidents"
         status, _ = with_retries(stats, started, lambda: call(base, world["staff"], "GET", path))
         if status == 200:
@@ -240,7 +270,8 @@ def main() -> None:
 
     def dispatch() -> None:
         with stats.lock:
-            number = numbers.pop(0) if len(numbers) > 20 else None
+            # The newest report: still with the community (older ones fall due and go up).
+            number = numbers.pop() if numbers else None
         if number is None:
             return read()
         path = f"/api/v1/events/incidents/{number}"
@@ -265,19 +296,59 @@ def main() -> None:
         return None
 
     def faults() -> None:
-        time.sleep(args.seconds / 3)
+        time.sleep(args.seconds / 4)
         events["postgres_restart"] = time.monotonic() - started
         version = sorted(os.listdir("/etc/postgresql"))[0]
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, args.cluster,
+                        "restart"],
                        check=True)  # fmt: skip
         events["postgres_back"] = time.monotonic() - started
-        time.sleep(args.seconds / 6)
-        events["worker_killed"] = time.monotonic() - started
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        time.sleep(2)  # what systemd's RestartSec would do
-        nonlocal_worker[0] = subprocess.Popen([*cli, "worker"], env=env, stdout=logs, stderr=logs)
+        time.sleep(max(0.0, args.seconds / 2 - (time.monotonic() - started)))
+        kill.update(kill_while_running(started + args.seconds - 25))
 
+    def kill_while_running(until: float) -> dict[str, Any]:
+        """SIGKILL the worker as soon as the deadline job's row is RUNNING; start a new one."""
+        import psycopg
+
+        with psycopg.connect(URL, autocommit=True) as db:
+            whistles = "SELECT count(*) FROM events_whistle"
+            misses = 0
+            while time.monotonic() < until:
+                before = db.execute(whistles).fetchone()[0]
+                row = db.execute(f"SELECT id FROM {TASKS_TABLE} WHERE status = 'RUNNING' "
+                                 "AND task_path = %s", (DEADLINES,)).fetchone()  # fmt: skip
+                if row is None:
+                    time.sleep(0.01)
+                    continue
+                nonlocal_worker[0].send_signal(signal.SIGKILL)
+                killed_at = time.monotonic() - started
+                nonlocal_worker[0].wait()
+                status, worker_ids = db.execute(
+                    f"SELECT status, worker_ids FROM {TASKS_TABLE} WHERE id = %s", row
+                ).fetchone()
+                at_kill = db.execute(whistles).fetchone()[0]
+                time.sleep(2)  # what systemd's RestartSec would do
+                nonlocal_worker[0] = subprocess.Popen([*cli, "worker"], env=env, stdout=logs,
+                                                      stderr=logs)  # fmt: skip
+                if status != "RUNNING":  # it finished between the look and the kill: again
+                    misses += 1
+                    continue
+                while time.monotonic() < started + args.seconds + 60:
+                    final, ids, result = db.execute(
+                        f"SELECT status, worker_ids, return_value FROM {TASKS_TABLE} "
+                        "WHERE id = %s", row).fetchone()  # fmt: skip
+                    if final in ("SUCCESSFUL", "FAILED"):
+                        break
+                    time.sleep(0.2)
+                return {"task": str(row[0]), "killed_at": killed_at, "misses": misses,
+                        "status_at_kill": status, "workers_at_kill": len(worker_ids),
+                        "whistles_before": before, "whistles_at_kill": at_kill,
+                        "done_after": time.monotonic() - started - killed_at,
+                        "final": final, "workers_after": len(ids), "result": result,
+                        "whistles_after": db.execute(whistles).fetchone()[0]}  # fmt: skip
+        return {"misses": misses}
+
+    kill: dict[str, Any] = {}
     nonlocal_worker = [worker]
     threading.Thread(target=faults, daemon=True).start()
     mix = [report] * 6 + [read] * 2 + [dispatch] * 2
@@ -301,6 +372,8 @@ def main() -> None:
     nonlocal_worker[0].terminate()
     server.wait(30)
     nonlocal_worker[0].wait(60)
+    logs.close()
+    requeued = (work / "servers.log").read_text(errors="replace").count("queued again")
     if books.returncode:
         raise SystemExit(books.stderr[-3000:])
     result = json.loads(books.stdout.strip().splitlines()[-1])
@@ -308,8 +381,9 @@ def main() -> None:
     recovery = (max(after_restart) - events["postgres_restart"]) if after_restart else 0.0
     lat = sorted(stats.latencies)
     print()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {date.today()}; "
-          f"{args.seconds:.0f} s at {args.rate} req/s offered")  # fmt: skip
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {date.today()}, load average "
+          f"{load} at the end; {args.seconds:.0f} s at {args.rate} req/s offered")  # fmt: skip
     rows = [
         ("operations started", len(threads)),
         ("requests sent (incl. retries)", stats.sent),
@@ -331,7 +405,22 @@ def main() -> None:
             f"{events.get('postgres_restart', 0):.0f} / {events.get('postgres_back', 0):.0f}",
         ),
         ("recovery after the restart (s)", f"{recovery:.1f}"),
-        ("worker killed at (s)", f"{events.get('worker_killed', 0):.0f}"),
+        ("worker killed at (s)", f"{kill.get('killed_at', 0):.1f}"),
+        ("killed task: status when killed", f"{kill.get('status_at_kill')} ({DEADLINES})"),
+        (
+            "killed task: status afterwards",
+            f"{kill.get('final')}, run by {kill.get('workers_after')} workers in all",
+        ),
+        ("killed task: kill → completed (s)", f"{kill.get('done_after', 0):.1f}"),
+        ("killed task: result of the re-run", json.dumps(kill.get("result"))),
+        (
+            "whistles before / at kill / after",
+            f"{kill.get('whistles_before')} / "
+            f"{kill.get('whistles_at_kill')} / "
+            f"{kill.get('whistles_after')}",
+        ),
+        ("kills that came too late (job done)", kill.get("misses")),
+        ("tasks queued again (worker log)", requeued),
         ("tasks by status afterwards", json.dumps(result["tasks"])),
         ("transitions by answer", json.dumps(stats.kinds, ensure_ascii=False)),
     ]
@@ -341,6 +430,10 @@ def main() -> None:
         _pg(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     if len(keys) - result["found"] or result["duplicated"]:
         raise SystemExit("lost or duplicated reports")
+    if result["notifications_twice"]:
+        raise SystemExit("notifications sent twice")
+    if kill.get("status_at_kill") != "RUNNING" or kill.get("final") != "SUCCESSFUL":
+        raise SystemExit("the worker was not killed while running a task that then completed")
 
 
 if __name__ == "__main__":

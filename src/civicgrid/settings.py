@@ -298,6 +298,9 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
+# A worker shows it is alive every quarter of this (seconds); a task left running longer than
+# this by a worker not seen for as long (killed, crashed) is queued again (core.workers).
+WORKER_LEASE = env_int("WORKER_LEASE", 60, minimum=4)
 # What `civicgrid worker` enqueues, and how often (seconds): name → (task path, interval).
 # Social assistance: dynamic monitoring of everyone paid, and the register's signals (daily).
 ASSISTANCE_MONITORING_INTERVAL = env_int("ASSISTANCE_MONITORING_INTERVAL", 86400, minimum=60)

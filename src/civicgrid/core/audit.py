@@ -62,3 +62,6 @@ def log_action(
 
 register_action("core.audit.exported", _("exported the audit log"))
 register_action("core.audit.archived", _("archived old audit records"))
+# core.workers: a task left running by a worker that died.
+register_action("core.task.requeued", _("queued again a task whose worker died"))
+register_action("core.task.abandoned", _("gave up a task that its workers died under"))

@@ -1,4 +1,4 @@
-"""Shared tables: the append-only audit log, and when each periodic job runs next."""
+"""Shared tables: the append-only audit log, when each periodic job runs next, live workers."""
 
 from __future__ import annotations
 
@@ -96,3 +96,27 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerBeat(models.Model):
+    """A running `civicgrid worker` and when it last showed it is alive (database clock).
+
+    A task left "running" by a worker whose beat is older than WORKER_LEASE goes back to the
+    queue (core.workers): SIGKILL, a crash or a machine that went away leave no other trace.
+    """
+
+    # The id the worker claims tasks with (django-tasks-db keeps it in `worker_ids`).
+    worker_id = models.CharField(_("background worker"), max_length=64, unique=True)
+    host = models.CharField(_("host"), max_length=100, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    objects: models.Manager[WorkerBeat] = models.Manager()
+
+    class Meta:
+        verbose_name = _("background worker")
+        verbose_name_plural = _("background workers")
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -87,7 +87,8 @@ def enqueue_due(
 def _still_queued(job: Job) -> bool:
     """A run still waiting to start is enough: workers that fall behind must not pile up
     copies of the same job (database backend; other backends run or drop tasks at once).
-    A running one does not count: a worker killed mid-task leaves its row "running" for good."""
+    A running one does not count: it may be the run of a worker killed mid-task, which is
+    queued again only once the worker's lease has run out (core.workers)."""
     if not isinstance(task_backends["default"], DatabaseBackend):
         return False
     waiting = DBTaskResult.objects.filter(task_path=job.task_path, status=TaskResultStatus.READY)

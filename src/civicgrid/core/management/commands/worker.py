@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 
-from civicgrid.core import periodic
+from civicgrid.core import periodic, workers
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# Seconds to wait before taking up the queue again after the database went away.
+RETRY_WAIT = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -52,26 +59,78 @@ class Command(BaseCommand):
         self, *args: Any, once: bool, interval: float, verbosity: int, **options: Any
     ) -> None:
         queued_in_database = isinstance(task_backends["default"], DatabaseBackend)
+        if not queued_in_database:
+            # Tasks run where they are enqueued (immediate) or never (dummy): only schedule.
+            self._schedule_only(once=once, verbosity=verbosity)
+            return
+        worker_id = workers.new_worker_id()
+        # Before taking any task: beat, and queue again what dead workers left running.
+        workers.beat(worker_id=worker_id)
+        swept = workers.requeue_abandoned(by=worker_id)
+        if verbosity and (swept.requeued or swept.failed):
+            self.stdout.write(
+                f"tasks left running by stopped workers: {len(swept.requeued)} queued again, "
+                f"{len(swept.failed)} failed"
+            )
+        heartbeat = workers.Heartbeat(worker_id)
+        heartbeat.start()
+        scheduler = None
+        try:
+            if once:
+                names = periodic.enqueue_due()
+                if verbosity:
+                    self.stdout.write(f"periodic jobs enqueued: {', '.join(names) or 'none due'}")
+                with _signal_handlers_kept():
+                    call_command(
+                        "db_worker", batch=True, reload=False, startup_delay=False,
+                        worker_id=worker_id, verbosity=verbosity,
+                    )  # fmt: skip
+            else:
+                scheduler = periodic.Scheduler()
+                scheduler.start()
+                self._run_tasks(worker_id=worker_id, interval=interval, verbosity=verbosity)
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+                scheduler.join(timeout=60)
+            heartbeat.stop()
+            heartbeat.join(timeout=10)
+            with suppress(DatabaseError):  # the database is away: the beat just runs out
+                workers.stopped(worker_id=worker_id)
+
+    def _run_tasks(self, *, worker_id: str, interval: float, verbosity: int) -> None:
+        """db_worker until it stops (on SIGTERM/SIGINT, after the task it is running).
+
+        db_worker ends on any database error outside a task (a PostgreSQL restart, a failover):
+        the worker waits, hands back what it had marked running, and takes up the queue again,
+        instead of leaving the periodic jobs with nobody to run them.
+        """
+        while True:
+            try:
+                call_command(
+                    "db_worker", interval=interval, reload=False, worker_id=worker_id,
+                    verbosity=verbosity,
+                )  # fmt: skip
+                return
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning("worker %s: database unavailable (%s); again in %s s",
+                               worker_id, str(exc).strip(), RETRY_WAIT)  # fmt: skip
+            # db_worker's signal handlers are still in place: SIGTERM here ends the wait.
+            time.sleep(RETRY_WAIT)
+            with suppress(DatabaseError):  # still away: db_worker says so, and round again
+                close_old_connections()
+                workers.release_own(worker_id=worker_id)
+
+    def _schedule_only(self, *, once: bool, verbosity: int) -> None:
         if once:
             names = periodic.enqueue_due()
             if verbosity:
                 self.stdout.write(f"periodic jobs enqueued: {', '.join(names) or 'none due'}")
-            if queued_in_database:
-                with _signal_handlers_kept():
-                    call_command(
-                        "db_worker", batch=True, reload=False, startup_delay=False,
-                        verbosity=verbosity,
-                    )  # fmt: skip
             return
         scheduler = periodic.Scheduler()
         scheduler.start()
         try:
-            if queued_in_database:
-                # db_worker stops on SIGTERM/SIGINT after the task it is running.
-                call_command("db_worker", interval=interval, reload=False, verbosity=verbosity)
-            else:
-                # Tasks run where they are enqueued (immediate) or never (dummy): only schedule.
-                self._wait_for_stop_signal()
+            self._wait_for_stop_signal()
         finally:
             scheduler.stop()
             scheduler.join(timeout=60)

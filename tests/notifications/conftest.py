@@ -7,6 +7,7 @@ from tests.notifications import senders as test_senders
 
 RECORDING = "tests.notifications.senders.RecordingSender"
 BROKEN = "tests.notifications.senders.BrokenSender"
+IDEMPOTENT = "tests.notifications.senders.IdempotentSender"
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 

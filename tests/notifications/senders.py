@@ -13,3 +13,12 @@ class RecordingSender:
 class BrokenSender:
     def send(self, notification) -> None:
         raise ConnectionError("gateway down")
+
+
+class IdempotentSender:
+    """Its gateway drops a request whose delivery key it has seen (see Delivery)."""
+
+    idempotent = True
+
+    def send(self, notification) -> None:
+        SENT.append(("idempotent", notification.pk))

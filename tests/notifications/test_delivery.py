@@ -9,10 +9,10 @@ from django.db import transaction
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from civicgrid.notifications.models import Notification
+from civicgrid.notifications.models import Delivery, Notification
 from civicgrid.notifications.services import notify
 from civicgrid.notifications.tasks import deliver_notification
-from tests.notifications.conftest import BROKEN, IMMEDIATE, RECORDING
+from tests.notifications.conftest import BROKEN, IDEMPOTENT, IMMEDIATE, RECORDING
 
 
 def test_notify_stores_one_in_app_row_per_distinct_active_user(world):
@@ -77,13 +77,14 @@ def test_a_failing_sender_keeps_the_in_app_row_and_the_others_still_send(
 ):
     settings.NOTIFICATION_SENDERS = [BROKEN, RECORDING]
     (row,) = notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+    queued = list(DBTaskResult.objects.values_list("pk", flat=True))  # the first delivery
     with caplog.at_level(logging.ERROR):
         result = deliver_notification.call(row.pk)
     assert result == {"failed": [BROKEN]}
     assert sent == [("recording", row.pk)]
     assert Notification.objects.filter(pk=row.pk, read_at__isnull=True).exists()
     # The database backend can run a task later: only the broken sender is tried again.
-    retry = DBTaskResult.objects.get()
+    retry = DBTaskResult.objects.exclude(pk__in=queued).get()
     assert retry.args_kwargs["args"] == [row.pk, [BROKEN], 2]
     assert retry.run_after is not None and retry.status == TaskResultStatus.READY
 
@@ -94,9 +95,10 @@ def test_a_sender_still_failing_after_the_last_attempt_is_logged_not_retried(
     settings.NOTIFICATION_SENDERS = [BROKEN]
     settings.NOTIFICATION_ATTEMPTS = 2
     (row,) = notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+    queued = list(DBTaskResult.objects.values_list("pk", flat=True))  # the first delivery
     with caplog.at_level(logging.ERROR):
         deliver_notification.call(row.pk, [BROKEN], 2)
-    assert not DBTaskResult.objects.exists()
+    assert not DBTaskResult.objects.exclude(pk__in=queued).exists()
     assert any("not delivered" in r.getMessage() for r in caplog.records)
     assert Notification.objects.filter(pk=row.pk).exists()
 
@@ -143,3 +145,51 @@ def test_the_log_sms_sender_writes_a_masked_number_for_urgent_kinds_only(world, 
         deliver_notification.call(routine.pk)
     texts = [r.getMessage() for r in caplog.records if r.name.endswith("senders")]
     assert texts == ["SMS to 138****5678: E1 overdue"]
+
+
+def test_with_the_database_backend_the_delivery_task_commits_with_the_change(world, settings):
+    settings.NOTIFICATION_SENDERS = [RECORDING]
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+            # Queued inside the change's transaction: no moment where one is kept without the other.
+            assert DBTaskResult.objects.count() == 1
+            raise Undo
+    except Undo:
+        pass
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_delivery_run_again_sends_nothing_twice(world, settings, sent):
+    settings.NOTIFICATION_SENDERS = [RECORDING, BROKEN]
+    (row,) = notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+    deliver_notification.call(row.pk)
+    deliver_notification.call(row.pk)  # a worker killed after sending, before marking done
+    assert sent == [("recording", row.pk)]
+    states = dict(Delivery.objects.filter(notification=row).values_list("sender", "state"))
+    # The broken sender gave its claim back, so its retry may try again.
+    assert states == {RECORDING: "sent"}
+
+
+def test_a_delivery_cut_off_midway_is_not_sent_again(world, settings, sent, caplog):
+    settings.NOTIFICATION_SENDERS = [RECORDING]
+    (row,) = notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+    # The worker died between taking it and hearing back from the gateway.
+    Delivery.objects.create(notification=row, sender=RECORDING, state="claimed")
+    with caplog.at_level(logging.WARNING):
+        deliver_notification.call(row.pk)
+    assert sent == []
+    assert any("did not finish" in r.getMessage() for r in caplog.records)
+
+
+def test_an_idempotent_sender_finishes_a_delivery_cut_off_midway(world, settings, sent):
+    settings.NOTIFICATION_SENDERS = [IDEMPOTENT]
+    (row,) = notify(users=[world.staff], code="events.overdue", title="E1 overdue")
+    Delivery.objects.create(notification=row, sender=IDEMPOTENT, state="claimed")
+    deliver_notification.call(row.pk)
+    assert sent == [("idempotent", row.pk)]
+    assert Delivery.objects.get(notification=row).state == "sent"

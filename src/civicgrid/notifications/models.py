@@ -37,3 +37,38 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class Delivery(models.Model):
+    """One notification handed to one external sender (e-mail, SMS): at most once.
+
+    The row is written (CLAIMED) before the sender is called and marked SENT after. A worker
+    killed in between leaves it CLAIMED: whether the gateway took the message is unknown, so it
+    is not sent again (a sender that passes `delivery_key` to a gateway that drops repeats may
+    say `idempotent = True`, and is then called again). A sender that fails gives its claim
+    back, and the retry claims anew.
+    """
+
+    class State(models.TextChoices):
+        CLAIMED = "claimed", _("being sent")
+        SENT = "sent", _("sent")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    sender = models.CharField(_("sender"), max_length=200)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    claimed_at = models.DateTimeField(_("claimed"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "sender"], name="one_delivery_per_sender"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} → {self.sender}: {self.state}"

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 
 from civicgrid.notifications import senders as external
-from civicgrid.notifications.models import Notification
+from civicgrid.notifications.models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +92,19 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     created = Notification.objects.bulk_create(rows)
     if created and settings.NOTIFICATION_SENDERS:
         ids = [row.pk for row in created]
-        # robust: a queue that cannot take the task must not undo what already committed.
-        transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
+        if _queue_is_this_database():
+            # The tasks commit with the change: a crash between the two loses nothing.
+            _enqueue_deliveries(ids)
+        else:
+            # Elsewhere a task could run before the change is visible; robust: a queue that
+            # cannot take the task must not undo what already committed.
+            transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
     return created
+
+
+def _queue_is_this_database() -> bool:
+    backend = settings.TASKS["default"]["BACKEND"]
+    return bool(backend == "django_tasks_db.DatabaseBackend")
 
 
 def _languages(users: Iterable[Any]) -> dict[int, str]:
@@ -131,12 +141,44 @@ def deliver(notification_id: int, *, only: list[str] | None = None) -> list[str]
         return []
     failed = []
     for path, sender in external.configured(only):
+        if not _claim(notification, path, again=getattr(sender, "idempotent", False)):
+            continue
         try:
             sender.send(notification)
         except Exception:
             logger.exception("notification %s: sender %s failed", notification_id, path)
+            Delivery.objects.filter(notification=notification, sender=path).delete()
             failed.append(path)
+        else:
+            Delivery.objects.filter(notification=notification, sender=path).update(
+                state=Delivery.State.SENT, sent_at=timezone.now()
+            )
     return failed
+
+
+def delivery_key(notification: Notification, sender_path: str) -> str:
+    """A key a gateway that drops repeated requests can be given (see Delivery)."""
+    return f"civicgrid-{notification.pk}-{sender_path.rsplit('.', 1)[-1]}"
+
+
+def _claim(notification: Notification, path: str, *, again: bool) -> bool:
+    """Take this notification for this sender, unless it was sent, or taken by a run that did
+    not finish (then only an idempotent sender goes again)."""
+    delivery, created = Delivery.objects.get_or_create(
+        notification=notification, sender=path, defaults={"state": Delivery.State.CLAIMED}
+    )
+    if created:
+        return True
+    if delivery.state == Delivery.State.CLAIMED and again:
+        return True
+    if delivery.state == Delivery.State.CLAIMED:
+        logger.warning(
+            "notification %s: an earlier delivery by %s did not finish (its worker stopped); "
+            "not sent again, so that nobody gets it twice",
+            notification.pk,
+            path,
+        )
+    return False
 
 
 @transaction.atomic

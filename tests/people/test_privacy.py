@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from civicgrid.core.models import AuditEntry
@@ -184,3 +187,65 @@ def test_a_liaisons_new_tags_keep_the_ones_they_cannot_see(world, liaison, disab
     tags = ResidentTag.all_objects.filter(resident=disabled)
     kept = {(t.tag, t.kind, t.grade) for t in tags}
     assert kept == {("veteran", "", None), ("living_alone", "", None), ("disabled", "mental", 2)}
+
+
+def test_a_liaison_sees_a_childs_name_masked_and_the_grid_worker_in_full(world, as_user, liaison):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from tests import factories as f
+
+    born = date(timezone.localdate().year - 8, 6, 1)
+    child = f.resident(world.household, "王小明", f.id_number("320113", born, 33))
+    seen = as_user(liaison).get(f"/api/v1/people/residents/{child.pk}").json()
+    assert seen["name"] == "王**"
+    page = as_user(liaison).get(f"/people/residents/{child.pk}/").content.decode()
+    assert "王小明" not in page and "王**" in page
+    book = as_user(liaison).get(f"/people/book/{world.micro_a1.code}/").content.decode()
+    assert "王小明" not in book and "王建国" in book  # adults keep their names
+    history = as_user(liaison).get(f"/api/v1/people/residents/{child.pk}/history").json()
+    assert {h["name"] for h in history} == {"王**"}
+    worker = as_user(world.grid_worker).get(f"/api/v1/people/residents/{child.pk}").json()
+    assert worker["name"] == "王小明"
+
+
+def test_a_fourteen_year_old_is_no_longer_masked(world, liaison):
+    from datetime import date
+
+    from civicgrid.people import privacy
+
+    class Person:
+        name = "李明"
+        birth_date = date(2010, 3, 1)
+
+    assert privacy.shown_name(Person, liaison, today=date(2024, 2, 29)) == "李*"
+    assert privacy.shown_name(Person, liaison, today=date(2024, 3, 1)) == "李明"
+
+
+@given(
+    name=st.text(min_size=1, max_size=6),
+    born=st.dates(min_value=date(1920, 1, 1), max_value=date(2024, 6, 1)),
+)
+def test_a_masked_name_keeps_its_length_and_first_character_and_only_children_are_masked(
+    name, born
+):
+    from civicgrid.core.identity import age_on
+    from civicgrid.people import privacy
+
+    class Person:
+        pass
+
+    Person.name, Person.birth_date = name, born
+
+    class Liaison:
+        @staticmethod
+        def can(capability):
+            return False
+
+    today = date(2024, 6, 1)
+    shown = privacy.shown_name(Person, Liaison, today=today)
+    assert len(shown) == len(name) and shown[0] == name[0]
+    assert (shown == name) == (
+        age_on(born, today) >= 14 or len(name) == 1 or set(name[1:]) == {"*"}
+    )

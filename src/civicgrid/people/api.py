@@ -51,7 +51,7 @@ def resident_row(r: Resident, viewer: Any) -> dict[str, Any]:
     )
     return {
         "id": r.pk,
-        "name": r.name,
+        "name": privacy.shown_name(r, viewer),
         "id_number_masked": mask_id_number(r.id_number),
         "phone_masked": mask_phone(r.phone) if r.phone else "",
         "gender": r.gender,
@@ -151,15 +151,15 @@ class HistoryOut(Schema):
 def history(request: HttpRequest, pk: int) -> Any:
     resident = selectors.resident_for(region_code_of(request), pk)
     require(request.user, "people.view")
-    return [history_row(h) for h in selectors.history_of(resident)]
+    return [history_row(h, request.user) for h in selectors.history_of(resident)]
 
 
-def history_row(h: Any) -> dict[str, Any]:
+def history_row(h: Any, viewer: Any) -> dict[str, Any]:
     return {
         "at": h.history_date.isoformat(),
         "who": h.history_user.username if h.history_user else "",
         "change": {"+": "created", "~": "changed", "-": "deleted"}[h.history_type],
-        "name": h.name,
+        "name": privacy.shown_name(h, viewer),
         "id_number_masked": mask_id_number(h.id_number),
         "phone_masked": mask_phone(h.phone) if h.phone else "",
         "household": h.household.number if h.household_id else "",

@@ -1,6 +1,7 @@
-"""Sensitive personal information in the register (SECURITY.md; PIPL art. 28): health,
-disability, children at risk and money. Only roles whose work needs them see these tags on a
-person; the others (a micro-grid liaison, a mediator) see the person without them.
+"""Sensitive personal information in the register (SECURITY.md; PIPL arts 28 and 31): health,
+disability, children at risk, money, and children under 14. Only roles whose work needs them
+see these tags on a person, or a child's full name; the others (a micro-grid liaison, a
+mediator) see the person without the tags and a child's name masked (王**).
 
 Counts by tag stay open to whoever may count (PEOPLE_COUNT): they show how many, not who.
 """
@@ -8,9 +9,13 @@ Counts by tag stay open to whoever may count (PEOPLE_COUNT): they show how many,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, TypeVar
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core.identity import age_on
 
 from civicgrid.core.errors import DomainError
 from civicgrid.people.models import Tag
@@ -19,6 +24,9 @@ VIEW_SENSITIVE = "people.view_sensitive"
 SENSITIVE_TAGS = frozenset(
     {Tag.DISABLED, Tag.SERIOUSLY_ILL, Tag.CHILD_IN_DIFFICULTY, Tag.LOW_INCOME, Tag.KEY_CARE}
 )
+
+# PIPL art. 28: personal information of a minor under fourteen is sensitive.
+MINOR_BELOW = 14
 
 T = TypeVar("T")
 
@@ -44,3 +52,14 @@ def check_tag_filter(tag: str, user: Any) -> None:
             status=403,
             field="tag",
         )
+
+
+def shown_name(person: Any, user: Any, today: date | None = None) -> str:
+    """A person's name as `user` may see it: a child's masked but for the family name."""
+    name = str(person.name)
+    born = getattr(person, "birth_date", None)
+    if sees_sensitive(user) or born is None:
+        return name
+    if age_on(born, today or timezone.localdate()) >= MINOR_BELOW:
+        return name
+    return name[:1] + "*" * (len(name) - 1)

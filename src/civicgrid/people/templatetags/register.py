@@ -33,3 +33,9 @@ def age(birth_date: date | None) -> str:
 def visible_to(tags: Any, user: Any) -> list[Any]:
     """`person.tags.all|visible_to:user`: without the right, sensitive tags are left out."""
     return privacy.visible_tags(tags, user)
+
+
+@register.filter
+def shown_name(person: Any, user: Any) -> str:
+    """`r|shown_name:user`: a child's name masked for roles that do not care for them."""
+    return privacy.shown_name(person, user)

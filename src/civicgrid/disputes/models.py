@@ -264,22 +264,6 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
     follow_ups_required = _grade_field("follow_ups_required")
     escalations = _grade_field("escalations")
 
-    @property
-    def current_grade(self) -> DisputeGrade:
-        """The dispute's grade row (select_related("grade") reads it with the dispute); a new
-        dispute gets an unsaved one, saved with the dispute."""
-        try:
-            return self.grade  # type: ignore[no-any-return]
-        except DisputeGrade.DoesNotExist:
-            row = DisputeGrade(dispute=self)  # also puts it in self.grade
-            return row
-
-    def get_colour_display(self) -> str:
-        return str(self.current_grade.get_colour_display())
-
-    def get_level_display(self) -> str:
-        return str(self.current_grade.get_level_display())
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save the dispute and its grade row (only the fields named, with `update_fields`),
         and move the dispute's contribution to the counts (DisputeCount) in the same
@@ -312,6 +296,22 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
         if before:
             counts.add(counts.difference([before], []))
         return result
+
+    @property
+    def current_grade(self) -> DisputeGrade:
+        """The dispute's grade row (select_related("grade") reads it with the dispute); a new
+        dispute gets an unsaved one, saved with the dispute."""
+        try:
+            return self.grade  # type: ignore[no-any-return]
+        except DisputeGrade.DoesNotExist:
+            row = DisputeGrade(dispute=self)  # also puts it in self.grade
+            return row
+
+    def get_colour_display(self) -> str:
+        return str(self.current_grade.get_colour_display())
+
+    def get_level_display(self) -> str:
+        return str(self.current_grade.get_level_display())
 
     @property
     def state(self) -> str:

@@ -54,6 +54,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(carry_over, carry_back),
+        # A default, so that going back can add the column again to the rows there.
+        migrations.AlterField(
+            model_name='dispute',
+            name='colour',
+            field=models.CharField(choices=[('blue', 'blue'), ('yellow', 'yellow'), ('orange', 'orange'), ('red', 'red')], default='', max_length=8, verbose_name='colour'),
+        ),
         migrations.RemoveField(
             model_name='dispute',
             name='colour',

@@ -152,7 +152,9 @@ def _arrays(ids: list[int] | None) -> dict[str, np.ndarray]:
         "vulnerable_party": np.array(cols[13], dtype=bool),
         "received_at": np.array([d.timestamp() for d in cols[14]], dtype=float),
         "waiting": np.array([s == dispute_flow.REGISTERED for s in cols[15]], dtype=bool),
-        "resolved_at": np.array([np.nan if d is None else d.timestamp() for d in cols[16]], dtype=float),
+        "resolved_at": np.array(
+            [np.nan if d is None else d.timestamp() for d in cols[16]], dtype=float
+        ),
     }
 
 
@@ -195,7 +197,7 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     with transaction.atomic():
         # A batch over a few disputes moves their counts; one over all of them recounts.
         counted = None if ids is None else list(counts.counted_values(Dispute.all_objects.filter(pk__in=ids)))  # fmt: skip
-        _write(data, colour, met, new_level, changed, escalated, routed_to, active, settings, now, ids, detail)
+        _write(data, colour, met, new_level, changed, escalated, routed_to, active, settings, now, ids, detail)  # fmt: skip
         seconds["write"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if not changed.any():

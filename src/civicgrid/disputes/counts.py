@@ -174,17 +174,28 @@ def rebuild(dispute: Any = Dispute, count: Any = DisputeCount) -> int:
     table = connection.ops.quote_name(count._meta.db_table)
     names = ", ".join(COUNTERS)
     done = 0
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    finest, *coarser = sorted(GRAINS, reverse=True)
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a name only
-        for grain in GRAINS:
-            sql, params = _grouped(dispute, grain).query.sql_with_params()
+        sql, params = _grouped(dispute, finest).query.sql_with_params()
+        cursor.execute(
+            f"INSERT INTO {table} (grain, area, month, dispute_type, colour, {names}) "  # noqa: S608 - names only
+            f"SELECT %s, q.a, q.m::date, q.dispute_type_id, q.c, q.received, q.resolved, "
+            f"q.failed, COALESCE(q.took, interval '0'), q.repeats, "
+            f"q.escalated, q.red FROM ({sql}) AS q",
+            [finest, *params],
+        )
+        done += cursor.rowcount
+        # A coarser grain's area is a prefix of the finer one's: its rows are the finer rows
+        # summed (a few thousand rows read instead of every dispute again).
+        for grain in coarser:
             cursor.execute(
                 f"INSERT INTO {table} (grain, area, month, dispute_type, colour, {names}) "  # noqa: S608 - names only
-                f"SELECT %s, q.a, q.m::date, q.dispute_type_id, q.c, q.received, q.resolved, "
-                f"q.failed, COALESCE(q.took, interval '0'), q.repeats, "
-                f"q.escalated, q.red FROM ({sql}) AS q",
-                [grain, *params],
+                f"SELECT %s, SUBSTRING(area, 1, %s), month, dispute_type, colour, {sums} "
+                f"FROM {table} WHERE grain = %s GROUP BY 2, 3, 4, 5",
+                [grain, grain, finest],
             )
             done += cursor.rowcount
     return done

@@ -282,7 +282,7 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
             super().save(*args, **kwargs)
         grade.dispute = self  # the id, when the dispute was new
         if grade_fields is None:
-            grade.save()
+            grade.save(force_insert=grade._state.adding)
         elif grade_fields:
             grade.save(update_fields=sorted(grade_fields))
         if counted:

@@ -136,10 +136,15 @@ def _listed(by: str, rolled: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: datetime) -> list[dict[str, Any]]:  # fmt: skip
     """Rows by (sub-area, type, colour) of the disputes of `qs`: for a province or a city, the
-    whole months of the period from the counts, its first and last days from the disputes."""
+    whole months of the period from the counts, its first and last days from the disputes (the
+    last days from the counts when the period runs to today or later)."""
     grain = CHILD_LENGTH.get(len(area), len(area))
     first = _month_start(start, up=True)
     last = _month_start(end, up=False)
+    if end > timezone.now():
+        # No dispute is received later than now: a period running to today holds the whole of
+        # its last month so far, which the counts have (the live read is its first days only).
+        last = _month_start(end, up=True)
     if grain not in counts.GRAINS or first >= last:
         return _live(qs, area)
     low, high = _code_range(area)

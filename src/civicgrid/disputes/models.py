@@ -197,8 +197,8 @@ class Dispute(models.Model):  # type: ignore[django-manager-missing]
     threat_self_harm = models.BooleanField(_("threat of self-harm"), default=False)
     group_incident = models.BooleanField(_("group incident"), default=False)
     vulnerable_party = models.BooleanField(_("vulnerable party"), default=False)
-    # The grade and what it sets live in DisputeGrade (see GRADE_FIELDS below); the dispute
-    # reads and writes them through properties of the same names.
+    # The grade and what it sets live in DisputeGrade, read and written through the properties
+    # of the same names below (GRADE_FIELDS).
     # Routing and mediation.
     organisation = models.ForeignKey(
         "accounts.Organisation",

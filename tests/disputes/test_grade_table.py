@@ -128,3 +128,26 @@ def test_the_migration_carries_every_grade_over_and_back(world, receive):
         executor.migrate(executor.loader.graph.leaf_nodes())
     grade = DisputeGrade.objects.get(dispute_id=dispute.pk)
     assert (grade.colour, grade.level, grade.escalations, grade.due_at) == ("red", 2, 1, due)
+
+
+def test_a_dispute_regraded_while_the_batch_ran_keeps_that_grade(world, receive, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the batch's compare-and-set is PostgreSQL's (SQLite has one writer)")
+    big = receive(amount=120000)  # yellow
+    _lower_the_amount_threshold()  # the batch will make it orange
+    read = grading._arrays
+
+    def read_then_someone_regrades(ids):
+        data = read(ids)
+        d = Dispute.all_objects.get(pk=big.pk)
+        grading.change_facts(dispute=d, by=world.staff, version=d.flow.version, reason="扬言动手", threat_violence=True)  # fmt: skip
+        return data
+
+    monkeypatch.setattr(grading, "_arrays", read_then_someone_regrades)
+    grading.regrade_all(by=SYSTEM)
+    big = Dispute.all_objects.select_related("grade", "flow").get(pk=big.pk)
+    assert (big.colour, big.flow.priority) == ("red", 3)
+    assert not GradeChange.objects.filter(dispute=big, to_colour="orange").exists()
+    live = sorted((r.grain, r.area, r.month, r.dispute_type, r.colour, r.received, r.red) for r in DisputeCount.objects.all())  # fmt: skip
+    counted = sorted((r.grain, r.area, r.month, r.dispute_type, r.colour, r.received, r.red) for r in counts.counted_from_disputes())  # fmt: skip
+    assert live == counted

@@ -199,3 +199,44 @@ def rebuild(dispute: Any = Dispute, count: Any = DisputeCount) -> int:
             )
             done += cursor.rowcount
     return done
+
+
+def move_regraded(stage: str) -> None:
+    """PostgreSQL, after the batch's grade UPDATE: move each staged dispute's contribution from
+    its old colour and escalation (`was`; the escalations before `esc` was added) to its new
+    ones, in one INSERT … ON CONFLICT for every grain (a re-grade moves no other counted fact).
+    The stage holds exactly the disputes whose colour the batch changed (compare-and-set)."""
+    from civicgrid.disputes.models import DisputeGrade
+
+    table = connection.ops.quote_name(DisputeCount._meta.db_table)
+    d = connection.ops.quote_name(Dispute._meta.db_table)
+    g = connection.ops.quote_name(DisputeGrade._meta.db_table)
+    names = ", ".join(COUNTERS)
+    sets = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in COUNTERS)
+    grains = ", ".join(f"({int(grain)})" for grain in GRAINS)
+    resolved = "d.outcome IN (%s, %s)"
+    sql = (
+        f"INSERT INTO {table} (grain, area, month, dispute_type, colour, {names}) "  # noqa: S608 - names only
+        f"SELECT n.grain, SUBSTRING(d.region_id, 1, n.grain), "
+        f"(DATE_TRUNC('month', d.received_at AT TIME ZONE %s))::date, d.dispute_type_id, x.colour, "
+        f"SUM(x.sign), SUM(CASE WHEN {resolved} THEN x.sign ELSE 0 END), "
+        f"SUM(CASE WHEN d.outcome = %s THEN x.sign ELSE 0 END), "
+        f"COALESCE(SUM(CASE WHEN {resolved} AND d.resolved_at IS NOT NULL "
+        f"THEN (d.resolved_at - d.received_at) * x.sign END), interval '0'), "
+        f"SUM(CASE WHEN d.repeat_petitions > 0 THEN x.sign ELSE 0 END), "
+        f"SUM(CASE WHEN x.escalated THEN x.sign ELSE 0 END), "
+        f"SUM(CASE WHEN x.colour = %s THEN x.sign ELSE 0 END) "
+        f"FROM (SELECT v.id, v.was AS colour, -1 AS sign, gr.escalations - v.esc > 0 AS escalated "
+        f"FROM {stage} AS v JOIN {g} AS gr ON gr.dispute_id = v.id "
+        f"UNION ALL SELECT v.id, v.colour, 1, gr.escalations > 0 "
+        f"FROM {stage} AS v JOIN {g} AS gr ON gr.dispute_id = v.id) AS x "
+        f"JOIN {d} AS d ON d.id = x.id CROSS JOIN (VALUES {grains}) AS n (grain) "
+        f"GROUP BY 1, 2, 3, 4, 5 "
+        f"ON CONFLICT (grain, area, month, dispute_type, colour) DO UPDATE SET {sets}"
+    )
+    params = [timezone.get_current_timezone_name(), *RESOLVED, Dispute.Outcome.NO_AGREEMENT, *RESOLVED, Colour.RED]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Rows emptied by the move go, as a recount would leave them out.
+        empty = " AND ".join(f"{c} = 0" for c in COUNTERS if c != "took")
+        cursor.execute(f"DELETE FROM {table} WHERE {empty} AND took = interval '0'")  # noqa: S608 - names only

@@ -23,7 +23,7 @@ from civicgrid.workflow.models import Flow
 Row = tuple[int, int, str, str, str, int, int, int, int, int]
 _COLUMNS = "id, flow_id, was, colour, reasons, level, fud, fur, days, esc"
 _TYPES = "bigint, bigint, text, text, text, smallint, integer, integer, integer, integer"
-_STAGE = "disputes_stage"
+STAGE = "disputes_stage"
 
 
 def _q(model: Any) -> str:
@@ -89,17 +89,17 @@ def read_open_disputes(ids: Sequence[int] | None, *, open_states: Sequence[str],
 
 def _stage(rows: Sequence[Row]) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         columns = ", ".join(f"{n} {t}" for n, t in zip(_COLUMNS.split(", "), _TYPES.split(", "), strict=True))  # fmt: skip
-        cursor.execute(f"CREATE TEMP TABLE {_STAGE} ({columns})")
-    _copy_or_insert(_STAGE, _COLUMNS, rows)
+        cursor.execute(f"CREATE TEMP TABLE {STAGE} ({columns})")
+    _copy_or_insert(STAGE, _COLUMNS, rows)
 
 
 def apply(rows: Sequence[Row], now: datetime) -> None:
     """Put the staged grades on the disputes' grade rows, the priorities on the flows. The
-    staging table stays for `append_grade_changes`."""
+    staging table (STAGE) stays for `append_grade_changes` and the counts."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     if not rows:
         return
     _stage(rows)
@@ -111,17 +111,26 @@ def apply(rows: Sequence[Row], now: datetime) -> None:
         due = "datetime(d.received_at, '+' || v.days || ' days') || substr(d.received_at, 20)"
         reasons = "v.reasons"
     colour_of = "CASE v.colour WHEN 'blue' THEN 0 WHEN 'yellow' THEN 1 WHEN 'orange' THEN 2 ELSE 3 END"  # fmt: skip
+    update = (
+        f"UPDATE {g} SET colour = v.colour, colour_reasons = {reasons}, level = v.level, "  # noqa: S608 - names only
+        f"follow_up_days = v.fud, follow_ups_required = v.fur, due_at = {due}, "
+        f"escalations = {g}.escalations + v.esc "
+        f"FROM {STAGE} AS v, {d} AS d WHERE {g}.dispute_id = v.id AND d.id = v.id"
+    )  # the deadline counts from the dispute's intake: the dispute is read, not written
     with connection.cursor() as cursor:
-        # The deadline counts from the dispute's intake: the dispute is read, not written.
-        cursor.execute(
-            f"UPDATE {g} SET colour = v.colour, colour_reasons = {reasons}, level = v.level, "  # noqa: S608 - names only
-            f"follow_up_days = v.fud, follow_ups_required = v.fur, due_at = {due}, "
-            f"escalations = {g}.escalations + v.esc "
-            f"FROM {_STAGE} AS v, {d} AS d WHERE {g}.dispute_id = v.id AND d.id = v.id"
-        )
+        if connection.vendor == "postgresql":
+            # Compare-and-set: only where the colour is still the one the batch read. A dispute
+            # re-graded meanwhile keeps that grade and leaves the stage, so its flow, grade
+            # changes and counts are not moved by the batch either.
+            cursor.execute(
+                f"WITH done AS ({update} AND {g}.colour = v.was RETURNING {g}.dispute_id) "  # noqa: S608 - names only
+                f"DELETE FROM {STAGE} AS v WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.dispute_id = v.id)"
+            )
+        else:
+            cursor.execute(update)
         cursor.execute(
             f"UPDATE {f} SET priority = {colour_of}, updated_at = %s "  # noqa: S608 - names only
-            f"FROM {_STAGE} AS v WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of}",
+            f"FROM {STAGE} AS v WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of}",
             [now],
         )
 
@@ -191,13 +200,17 @@ def replace_suggestions(disputes: np.ndarray, organisations: np.ndarray, now: da
 def append_grade_changes(at: datetime, cause: str, rule_set: int | None) -> None:
     """One GradeChange per staged grade (old colour → new, the reasons), appended by one
     INSERT … SELECT from the staging table `apply` left (call it after an `apply` of at least
-    one row), which it then drops."""
+    one row; `drop_stage` when done with it)."""
     table = _q(GradeChange)
     reasons = "v.reasons::jsonb" if connection.vendor == "postgresql" else "v.reasons"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (dispute_id, at, from_colour, to_colour, reasons, facts, cause, rule_set_id, by_label) "  # noqa: S608 - names only
-            f"SELECT v.id, %s, v.was, v.colour, {reasons}, '{{}}', %s, %s, %s FROM {_STAGE} AS v ORDER BY v.id",
+            f"SELECT v.id, %s, v.was, v.colour, {reasons}, '{{}}', %s, %s, %s FROM {STAGE} AS v ORDER BY v.id",
             [at, cause, rule_set, "system"],
         )
-        cursor.execute(f"DROP TABLE {_STAGE}")
+
+
+def drop_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")

@@ -97,7 +97,7 @@ def _stage(rows: Sequence[Row]) -> None:
 
 def apply(rows: Sequence[Row], now: datetime) -> None:
     """Put the staged grades on the disputes' grade rows, the priorities on the flows. The
-    staging table (STAGE) stays for `append_grade_changes` and the counts."""
+    staging table (STAGE) stays for `append_grade_changes`."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     if not rows:
@@ -120,8 +120,8 @@ def apply(rows: Sequence[Row], now: datetime) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Compare-and-set: only where the colour is still the one the batch read. A dispute
-            # re-graded meanwhile keeps that grade and leaves the stage, so its flow, grade
-            # changes and counts are not moved by the batch either.
+            # re-graded meanwhile keeps that grade and leaves the stage, so its flow and grade
+            # changes are not moved by the batch either.
             cursor.execute(
                 f"WITH done AS ({update} AND {g}.colour = v.was RETURNING {g}.dispute_id) "  # noqa: S608 - names only
                 f"DELETE FROM {STAGE} AS v WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.dispute_id = v.id)"

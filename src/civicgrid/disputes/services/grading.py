@@ -192,8 +192,7 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
     seconds["grade_route"] = time.perf_counter() - clock
     clock = time.perf_counter()
     # The counted facts the batch can change are the colour and the escalations, both only
-    # with the colour: a batch that changes no colour leaves the counts as they are, one that
-    # changes some moves those disputes' counts (recounts them all on SQLite).
+    # with the colour: a batch that changes no colour leaves the counts as they are.
     escalated = changed & (new_level > data["level"]) & (data["colour"] >= 0)
     with transaction.atomic():
         # A batch over a few disputes moves their counts; one over all of them recounts.
@@ -206,10 +205,9 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
         elif counted is not None:
             after = counts.counted_values(Dispute.all_objects.filter(pk__in=ids or []))
             counts.add(counts.difference(counted, after))
-        elif connection.vendor == "postgresql":
-            # The grades that changed are still staged: their counts move, none is recounted.
-            counts.move_regraded(batch_write.STAGE)
         else:
+            # Recounting is faster than moving 200,000 disputes' counts one by one in SQL
+            # (1–2 s against 2.5 s on the bench) and exact whatever happened meanwhile.
             counts.rebuild()
         batch_write.drop_stage()
     seconds["count"] = time.perf_counter() - clock

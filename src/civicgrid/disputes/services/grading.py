@@ -191,8 +191,8 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
             )
     seconds["grade_route"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    # The counted facts the batch can change are the colour and the escalations, both only
-    # with the colour: a batch that changes no colour leaves the counts as they are.
+    # Escalated: moved to a level higher up by a new colour (not by a first grade), as a single
+    # re-grade counts it (common.apply_grade).
     escalated = changed & (new_level > data["level"]) & (data["colour"] >= 0)
     with transaction.atomic():
         # A batch over a few disputes moves their counts; one over all of them recounts.
@@ -200,12 +200,12 @@ def regrade_all(*, by: Any, now: datetime | None = None, ids: list[int] | None =
         _write(data, colour, met, new_level, changed, escalated, routed_to, active, settings, now, ids, detail)  # fmt: skip
         seconds["write"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        if not changed.any():
-            pass
-        elif counted is not None:
+        # A re-grade moves no counted fact but the colour and the escalations, both only with
+        # the colour: a batch that changes no colour leaves the counts alone.
+        if counted is not None and changed.any():
             after = counts.counted_values(Dispute.all_objects.filter(pk__in=ids or []))
             counts.add(counts.difference(counted, after))
-        else:
+        elif changed.any():
             # Recounting is faster than moving 200,000 disputes' counts one by one in SQL
             # (1–2 s against 2.5 s on the bench) and exact whatever happened meanwhile.
             counts.rebuild()

@@ -2,7 +2,7 @@
 (after a rule change), and the statistics page of a city over a year.
 
 Run: PYTHONPATH=src /work/main/.venv/bin/python bench/disputes.py [--disputes 620000]
-     [--requests 60] [--keep]
+     [--requests 60] [--keep] [--reuse] [--change lower|days-open-off|none]
 
 Builds its own database (civicgrid_bench_disputes, dropped afterwards unless --keep): a
 synthetic region tree of Jiangsu's size (13 cities, 8 counties each, 10 towns per county, 15
@@ -161,15 +161,21 @@ def setup(n: int) -> dict[str, Any]:
     settings = [defaults.colour(c) for c in COLOURS]
     rows = []
     for i in range(n):
-        s = settings[int(colour[i])]
         rows.append((
             f"B{i:012d}", flow_ids[i], TYPES[i % len(TYPES)], place[i], "", "window", "", "纠纷事实",
             facts["amount"][i], int(facts["people_involved"][i]), int(facts["repeat_petitions"][i]),
             bool(facts["threat_violence"][i]), bool(facts["threat_self_harm"][i]), bool(facts["group_incident"][i]),
-            bool(facts["vulnerable_party"][i]), COLOURS[int(colour[i])], "[]", s.level, received[i] + timedelta(days=s.days),
-            s.follow_up_days, s.follow_ups, "", "", "", 0, 0, received[i],
+            bool(facts["vulnerable_party"][i]), "", "", "", 0, received[i],
         ))  # fmt: skip
-    _copy("disputes_dispute", ["number", "flow_id", "dispute_type_id", "region_id", "address", "source", "source_ref", "facts", "amount", "people_involved", "repeat_petitions", "threat_violence", "threat_self_harm", "group_incident", "vulnerable_party", "colour", "colour_reasons", "level", "due_at", "follow_up_days", "follow_ups_required", "outcome", "next_channel", "outcome_note", "escalations", "reopened", "received_at"], rows)  # fmt: skip
+    _copy("disputes_dispute", ["number", "flow_id", "dispute_type_id", "region_id", "address", "source", "source_ref", "facts", "amount", "people_involved", "repeat_petitions", "threat_violence", "threat_self_harm", "group_incident", "vulnerable_party", "outcome", "next_channel", "outcome_note", "reopened", "received_at"], rows)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM disputes_dispute ORDER BY number")
+        dispute_ids = [row[0] for row in cursor.fetchall()]
+    grades = []
+    for i in range(n):
+        s = settings[int(colour[i])]
+        grades.append((dispute_ids[i], COLOURS[int(colour[i])], "[]", s.level, received[i] + timedelta(days=s.days), s.follow_up_days, s.follow_ups, 0))  # fmt: skip
+    _copy("disputes_disputegrade", ["dispute_id", "colour", "colour_reasons", "level", "due_at", "follow_up_days", "follow_ups_required", "escalations"], grades)  # fmt: skip
     from django.db import transaction
 
     from civicgrid.disputes import counts
@@ -182,18 +188,27 @@ def setup(n: int) -> dict[str, Any]:
     return {"regions": len(regions), "organisations": len(orgs), "disputes": n, "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
 
 
-def batch() -> dict[str, Any]:
+def batch(change: str = "lower") -> dict[str, Any]:
+    """`change`: lower (two thresholds lowered), days-open-off (the days-open rules removed, on
+    top of the active set), none (the same rules again: the daily sweep)."""
     from civicgrid.core.actor import SYSTEM
     from civicgrid.disputes import rules
     from civicgrid.disputes.services import grading
 
-    document = rules.default_document()
-    for rule in document["rules"]:
-        if rule["code"] == "amount_50k":
-            rule["value"] = 20000
-        if rule["code"] == "people_10":
-            rule["value"] = 6
-    rules.activate(name="bench: lower thresholds", document=document)
+    if change == "lower":
+        document = rules.default_document()
+        for rule in document["rules"]:
+            if rule["code"] == "amount_50k":
+                rule["value"] = 20000
+            if rule["code"] == "people_10":
+                rule["value"] = 6
+        rules.activate(name="bench: lower thresholds", document=document)
+    elif change == "days-open-off":
+        from civicgrid.disputes.models import RuleSet
+
+        document = RuleSet.objects.get(is_active=True).document
+        document["rules"] = [r for r in document["rules"] if r["fact"] != "days_open"]
+        rules.activate(name="bench: days-open rules off", document=document)
     started = time.perf_counter()
     result = grading.regrade_all(by=SYSTEM)
     wall = time.perf_counter() - started
@@ -232,22 +247,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--disputes", type=int, default=620_000)
     parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="run on the database kept by an earlier --keep run (implies --keep)")  # fmt: skip
+    parser.add_argument("--change", choices=("lower", "days-open-off", "none"), default="lower", help="the rule change before the batch")  # fmt: skip
     args = parser.parse_args()
-    _pg(f"DROP DATABASE IF EXISTS {DB}")
-    _pg(f"CREATE DATABASE {DB}")
+    args.keep = args.keep or args.reuse
+    if not args.reuse:
+        _pg(f"DROP DATABASE IF EXISTS {DB}")
+        _pg(f"CREATE DATABASE {DB}")
     try:
         _django()
         from django_scopes import scopes_disabled
 
         with scopes_disabled():
-            built = setup(args.disputes)
-            print(f"setup: {built}")
-            graded = batch()
+            if not args.reuse:
+                built = setup(args.disputes)
+                print(f"setup: {built}")
+            graded = batch(args.change)
             from django.db import connection
 
             with connection.cursor() as cursor:  # what autovacuum does after a big batch
-                cursor.execute("VACUUM ANALYZE disputes_dispute")
+                cursor.execute("VACUUM ANALYZE disputes_disputegrade")
+                cursor.execute("VACUUM ANALYZE workflow_flow")
             numbers = stats(args.requests)
         print()
         print("| measure | value |")

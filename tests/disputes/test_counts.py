@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.accounts.roles import Role
@@ -114,3 +115,21 @@ def test_the_recount_command(story):
     DisputeCount.objects.all().delete()
     call_command("recount_disputes", stdout=io.StringIO())
     assert _live() == _recounted()
+
+
+def test_a_period_running_to_today_reads_its_last_month_from_the_counts(story, monkeypatch):
+    city = f.user("ning_leader", Role.LEADER, "3201")
+    this_month = timezone.localdate().replace(day=1)
+    before = numbers.report(city, since=this_month)["totals"]["received"]
+    one = DisputeCount.objects.filter(grain=6, month=this_month).first()
+    DisputeCount.objects.filter(pk=one.pk).update(received=F("received") + 100)
+    assert numbers.report(city, since=this_month)["totals"]["received"] == before + 100
+
+
+def test_a_period_ending_before_today_reads_its_last_days_from_the_disputes(story, monkeypatch):
+    city = f.user("ning_leader", Role.LEADER, "3201")
+    since, until = timezone.localdate() - timedelta(days=100), timezone.localdate() - timedelta(days=35)  # fmt: skip
+    counted = numbers.report(city, since=since, until=until)
+    monkeypatch.setattr(counts, "GRAINS", ())  # every number from the disputes
+    assert numbers.report(city, since=since, until=until) == counted
+    assert counted["totals"]["received"] == 2  # received 70 and 40 days ago

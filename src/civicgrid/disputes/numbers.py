@@ -79,8 +79,8 @@ def _measures() -> dict[str, Any]:
         "failed": Count(n, filter=Q(outcome=Dispute.Outcome.NO_AGREEMENT)),
         "took": Sum(took, filter=Q(outcome__in=RESOLVED)),
         "repeats": Count(n, filter=Q(repeat_petitions__gt=0)),
-        "escalated": Count(n, filter=Q(escalations__gt=0)),
-        "red": Count(n, filter=Q(colour=Colour.RED)),
+        "escalated": Count(n, filter=Q(grade__escalations__gt=0)),
+        "red": Count(n, filter=Q(grade__colour=Colour.RED)),
     }
 
 
@@ -110,7 +110,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
 def _key(by: str, area: str) -> Any:
     if by == "area":
         return Substr("region_id", 1, CHILD_LENGTH.get(len(area), len(area)))
-    field = {"organisation": "organisation_id", "mediator": "mediator_id", "type": "dispute_type_id", "colour": "colour"}[by]  # fmt: skip
+    field = {"organisation": "organisation_id", "mediator": "mediator_id", "type": "dispute_type_id", "colour": "grade__colour"}[by]  # fmt: skip
     return F(field)
 
 
@@ -136,10 +136,15 @@ def _listed(by: str, rolled: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: datetime) -> list[dict[str, Any]]:  # fmt: skip
     """Rows by (sub-area, type, colour) of the disputes of `qs`: for a province or a city, the
-    whole months of the period from the counts, its first and last days from the disputes."""
+    whole months of the period from the counts, its first and last days from the disputes (the
+    last days from the counts when the period runs to today or later)."""
     grain = CHILD_LENGTH.get(len(area), len(area))
     first = _month_start(start, up=True)
     last = _month_start(end, up=False)
+    if end > timezone.now():
+        # No dispute is received later than now: a period running to today holds the whole of
+        # its last month so far, which the counts have (the live read is its first days only).
+        last = _month_start(end, up=True)
     if grain not in counts.GRAINS or first >= last:
         return _live(qs, area)
     low, high = _code_range(area)
@@ -167,7 +172,7 @@ def _area_type_colour(qs: QuerySet[Dispute], area: str, start: datetime, end: da
 def _live(qs: QuerySet[Dispute], area: str) -> list[dict[str, Any]]:
     return [
         dict(row)
-        for row in qs.annotate(sub=_key("area", area), t=F("dispute_type_id"), c=F("colour"))
+        for row in qs.annotate(sub=_key("area", area), t=F("dispute_type_id"), c=F("grade__colour"))
         .values("sub", "t", "c")
         .annotate(**_measures())
         .order_by()

@@ -22,7 +22,7 @@ def disputes_visible_to(user: Any) -> QuerySet[Dispute]:
     qs = Dispute.all_objects.filter(region__code__startswith=root_code(user))
     if getattr(user, "role", "") == Role.MEDIATOR:
         qs = qs.filter(organisation_id=getattr(user, "organisation_id", None) or 0)
-    return qs.select_related("flow", "dispute_type", "region", "organisation", "mediator")
+    return qs.select_related("flow", "grade", "dispute_type", "region", "organisation", "mediator")
 
 
 def dispute_for(user: Any, number: str) -> Dispute:
@@ -49,7 +49,7 @@ def filter_disputes(
     elif state:
         qs = qs.filter(flow__state=state)
     if colour:
-        qs = qs.filter(colour=colour)
+        qs = qs.filter(grade__colour=colour)
     if dispute_type:
         qs = qs.filter(dispute_type__code=dispute_type)
     if area:

@@ -212,7 +212,7 @@ def receive_dispute(
         repeat_petitions=repeat_petitions, threat_violence=bool(threat_violence),
         threat_self_harm=bool(threat_self_harm), group_incident=bool(group_incident),
         vulnerable_party=bool(vulnerable_party) or any(p.vulnerable for p in built),
-        colour="", received_by=by if getattr(by, "pk", None) else None, received_at=now,
+        received_by=by if getattr(by, "pk", None) else None, received_at=now,
     )  # fmt: skip
     change, grade = apply_grade(dispute, cause=str(_("intake")), by=by, now=now)
     for attempt in range(NUMBER_ATTEMPTS):

@@ -155,3 +155,15 @@ def test_a_dispute_regraded_while_the_batch_ran_keeps_that_grade(world, receive,
     live = sorted((r.grain, r.area, r.month, r.dispute_type, r.colour, r.received, r.red) for r in DisputeCount.objects.all())  # fmt: skip
     counted = sorted((r.grain, r.area, r.month, r.dispute_type, r.colour, r.received, r.red) for r in counts.counted_from_disputes())  # fmt: skip
     assert live == counted
+
+
+def test_the_old_grade_columns_stay_until_a_later_release_so_running_instances_keep_working(world):
+    # Expand now, contract later (docs/operations.md, "Upgrading without dropping requests"):
+    # an instance of the previous release, still running during the roll, reads these columns.
+    with connection.cursor() as cursor:
+        columns = {
+            c.name: c.null_ok
+            for c in connection.introspection.get_table_description(cursor, "disputes_dispute")
+        }
+    for name in ("colour", "colour_reasons", "level", "due_at", "escalations"):
+        assert columns[name] is True, name

@@ -20,7 +20,7 @@ def carry_over(apps, schema_editor):
 
 
 def carry_back(apps, schema_editor):
-    """The grades back onto the disputes (the columns were added again, with their defaults)."""
+    """The grades back onto the disputes (their columns were kept)."""
     sets = ", ".join(
         f"{name} = COALESCE((SELECT g.{name} FROM disputes_disputegrade AS g "
         f"WHERE g.dispute_id = disputes_dispute.id), disputes_dispute.{name})"
@@ -53,39 +53,47 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'dispute grades',
             },
         ),
+        # Expand, not yet contract: the model forgets the old columns, but the table keeps
+        # them, nullable, so that instances still running the previous release (until they are
+        # restarted one by one, docs/operations.md) read and write disputes as before. A later
+        # release copies any grade written there meanwhile and drops them.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(model_name="dispute", name=name)
+                for name in _FIELDS.split(", ")
+            ],
+            database_operations=[
+                migrations.AlterField(
+                    model_name="dispute",
+                    name="colour",
+                    field=models.CharField(max_length=8, null=True),
+                ),
+                migrations.AlterField(
+                    model_name="dispute",
+                    name="colour_reasons",
+                    field=models.JSONField(null=True),
+                ),
+                migrations.AlterField(
+                    model_name="dispute", name="level", field=models.SmallIntegerField(null=True)
+                ),
+                migrations.AlterField(
+                    model_name="dispute",
+                    name="follow_up_days",
+                    field=models.PositiveSmallIntegerField(null=True),
+                ),
+                migrations.AlterField(
+                    model_name="dispute",
+                    name="follow_ups_required",
+                    field=models.PositiveSmallIntegerField(null=True),
+                ),
+                migrations.AlterField(
+                    model_name="dispute",
+                    name="escalations",
+                    field=models.PositiveSmallIntegerField(null=True),
+                ),
+            ],
+        ),
+        # After: going back, the grades are written onto the disputes before their columns are
+        # required again.
         migrations.RunPython(carry_over, carry_back),
-        # A default, so that going back can add the column again to the rows there.
-        migrations.AlterField(
-            model_name='dispute',
-            name='colour',
-            field=models.CharField(choices=[('blue', 'blue'), ('yellow', 'yellow'), ('orange', 'orange'), ('red', 'red')], default='', max_length=8, verbose_name='colour'),
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='colour',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='colour_reasons',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='due_at',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='escalations',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='follow_up_days',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='follow_ups_required',
-        ),
-        migrations.RemoveField(
-            model_name='dispute',
-            name='level',
-        ),
     ]

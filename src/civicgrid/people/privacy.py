@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.core.identity import age_on
-
 from civicgrid.core.errors import DomainError
+from civicgrid.core.identity import age_on
 from civicgrid.people.models import Tag
 
 VIEW_SENSITIVE = "people.view_sensitive"

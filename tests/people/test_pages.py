@@ -94,3 +94,10 @@ def test_a_proposal_with_nothing_filled_in_is_refused_with_a_message(world, as_u
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert "Fill in at least one field" in response.content.decode()
+
+
+def test_the_registers_menu_offers_only_what_the_role_may_do(world, as_user):
+    worker = as_user(world.grid_worker).get("/people/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Find residents" in worker and "Import from Excel" not in worker
+    staff = as_user(world.staff).get("/people/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Import from Excel" in staff

@@ -59,6 +59,7 @@ def test_a_list_reads_the_grades_with_the_disputes(world, receive, as_user, djan
 
 def test_the_batch_grades_a_dispute_exactly_as_a_single_regrade_does(world, receive):
     by_batch, one_at_a_time = receive(amount=120000), receive(amount=120000)
+    seen_before = by_batch.flow.due_at - by_batch.flow.stage_started_at
     _lower_the_amount_threshold()
     grading.regrade_all(by=SYSTEM, ids=[by_batch.pk])
     grading.change_facts(dispute=one_at_a_time, by=world.staff, version=one_at_a_time.flow.version, reason="rules applied again")  # fmt: skip
@@ -69,12 +70,16 @@ def test_the_batch_grades_a_dispute_exactly_as_a_single_regrade_does(world, rece
         return (
             d.colour, d.colour_reasons, d.level, d.due_at - d.received_at, d.follow_up_days,
             d.follow_ups_required, d.escalations, d.flow.priority,
+            # The current stage's deadline moves with the colour, in the batch too.
+            d.flow.due_at - d.flow.stage_started_at, d.flow.due_soon_at - d.flow.stage_started_at,
+            d.flow.overdue,
             change.from_colour, change.to_colour, change.reasons, change.rule_set_id,
         )  # fmt: skip
 
     assert seen(by_batch) == seen(one_at_a_time)
     assert seen(by_batch)[:3] == ("orange", seen(by_batch)[1], 1)
     assert seen(by_batch)[6] == 1  # the town handles it now: one escalation
+    assert seen(by_batch)[8] != seen_before  # and the stage's deadline did move
 
 
 def test_a_batch_that_changes_no_colour_writes_nothing(world, receive, mediation):

@@ -1,6 +1,7 @@
 """The batch re-grade's reads and writes in a few statements whatever the number of rows: the
 open disputes read by COPY on PostgreSQL; the new grades go to a staging table (COPY), then one
-UPDATE … FROM joins them into the narrow grade rows, another the flows' priorities, and one
+UPDATE … FROM joins them into the narrow grade rows, another the flows (priority and the
+stage deadline it sets), and one
 INSERT … SELECT appends the grade changes; only the suggestions that change are written.
 Values are passed as parameters or copied, never put in the SQL."""
 
@@ -15,6 +16,7 @@ import numpy as np
 import polars as pl
 from django.db import connection
 
+from civicgrid.disputes import flow as dispute_flow
 from civicgrid.disputes.models import Dispute, DisputeGrade, GradeChange, Suggestion
 from civicgrid.workflow.models import Flow
 
@@ -103,7 +105,7 @@ def apply(rows: Sequence[Row], now: datetime) -> None:
     if not rows:
         return
     _stage(rows)
-    d, g, f = _q(Dispute), _q(DisputeGrade), _q(Flow)
+    d, g = _q(Dispute), _q(DisputeGrade)
     if connection.vendor == "postgresql":
         due = "d.received_at + make_interval(days => v.days)"
         reasons = "v.reasons::jsonb"
@@ -128,11 +130,39 @@ def apply(rows: Sequence[Row], now: datetime) -> None:
             )
         else:
             cursor.execute(update)
-        cursor.execute(
-            f"UPDATE {f} SET priority = {colour_of}, updated_at = %s "  # noqa: S608 - names only
-            f"FROM {STAGE} AS v WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of}",
-            [now],
-        )
+        _move_flows(cursor, colour_of, now)
+
+
+def _stage_hours() -> list[tuple[str, int, float | None]]:
+    """Hours each stage of an open dispute may take, per colour index (the workflow's policy,
+    as `workflow.services.reprioritise` asks it for one case)."""
+    states = (*dispute_flow.OPEN_STATES, dispute_flow.FOLLOWING_UP, dispute_flow.CLOSED)
+    return [
+        (state, p, dispute_flow.stage_hours(state, "", p)) for state in states for p in range(4)
+    ]
+
+
+def _move_flows(cursor: Any, colour_of: str, now: datetime) -> None:
+    """The flows' priorities, and with them the current stage's deadline counted from the
+    stage's start (disputes count calendar hours): what a single re-grade does, set-based."""
+    f = _q(Flow)
+    hours = _stage_hours()
+    # The stage's hours for the flow's state and new colour: a CASE over the few pairs.
+    case = " ".join(
+        f"WHEN {f}.state = %s AND {colour_of} = %s THEN CAST(%s AS double precision)" for _ in hours
+    )
+    case_params: list[Any] = [x for row in hours for x in row]
+    if connection.vendor == "postgresql":
+        after = f"{f}.stage_started_at + make_interval(secs => (CASE {case} END) * 3600 * %s)"
+    else:  # SQLite keeps times as text; its datetime() drops the fraction of a second
+        after = f"datetime({f}.stage_started_at, '+' || ((CASE {case} END) * %s) || ' hours') || substr({f}.stage_started_at, 20)"  # fmt: skip
+    fraction = dispute_flow.DISPUTE.due_soon_fraction
+    cursor.execute(
+        f"UPDATE {f} SET priority = {colour_of}, updated_at = %s, "  # noqa: S608 - names only
+        f"due_at = {after}, due_soon_at = {after}, overdue = COALESCE({after} <= %s, FALSE) "
+        f"FROM {STAGE} AS v WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of}",
+        [now, *case_params, 1.0, *case_params, fraction, *case_params, 1.0, now],
+    )
 
 
 def _copy_or_insert(table: str, columns: str, values: Sequence[tuple[Any, ...]]) -> None:

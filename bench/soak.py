@@ -3,11 +3,11 @@ PostgreSQL restarted in the middle and the worker killed while it runs a task; t
 
 Run: PYTHONPATH=src:. /work/main/.venv/bin/python bench/soak.py [--seconds 180] [--rate 6]
 
-Restarts a PostgreSQL cluster (pg_ctlcluster; by default the machine's `main` on 5432): do not
-run it there while other PostgreSQL work is going on, or give it a cluster of its own, e.g.
-`pg_createcluster 15 soak -p 5433 -- --auth-host=trust && pg_ctlcluster 15 soak start`, then
-`--cluster soak --port 5433`. Uses its own database civicgrid_soak (dropped afterwards unless
---keep).
+Restarts a PostgreSQL cluster of its own (pg_ctlcluster): by default `civicgrid_soak` on port
+5433, created for the run when it does not exist (Debian's pg_createcluster, trust on
+loopback) and dropped afterwards unless --keep, so nothing else on the machine loses its
+database. `--cluster main --port 5432` restarts the machine's own cluster instead: only when
+nothing else uses it. Uses its own database civicgrid_soak (dropped afterwards unless --keep).
 Traffic: reports (POST /api/v1/events/reports, each with its own client_key, resent with the
 same key after any failure), dispatches (立案 then 派单 to the grid worker, by the community's
 staff, retried after re-reading the case) and reads (case list and one case). Afterwards:
@@ -54,6 +54,28 @@ def _pg(sql: str) -> None:
 
     with psycopg.connect(URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(sql)
+
+
+OWN_CLUSTER = "civicgrid_soak"
+
+
+def _pg_version() -> str:
+    return sorted(os.listdir("/etc/postgresql"))[0]
+
+
+def _ensure_cluster(name: str, port: int) -> bool:
+    """Start the cluster `name`, creating it (trust on loopback) when the machine has none of
+    that name; True when it was created here (and is dropped at the end)."""
+    version = _pg_version()
+    made = not Path(f"/etc/postgresql/{version}/{name}").exists()
+    if made:
+        subprocess.run(["pg_createcluster", version, name, "-p", str(port), "--",
+                        "--auth-host=trust", "--auth-local=trust"], check=True, capture_output=True)  # fmt: skip
+    listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True).stdout
+    if not any(line.split()[1:2] == [name] and "online" in line for line in listed.splitlines()):
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"],
+                       check=True)  # fmt: skip
+    return made
 
 
 CSRF = "f" * 32
@@ -202,11 +224,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--rate", type=float, default=6.0, help="requests per second, all kinds")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--cluster", default="main", help="the PostgreSQL cluster to restart")
-    parser.add_argument("--port", type=int, default=5432, help="that cluster's port")
+    parser.add_argument("--cluster", default=OWN_CLUSTER, help="the PostgreSQL cluster to restart")
+    parser.add_argument("--port", type=int, default=5433, help="that cluster's port")
     args = parser.parse_args()
     global URL
     URL = URL.replace(":5432/", f":{args.port}/")
+    made_cluster = _ensure_cluster(args.cluster, args.port)
 
     work = Path(tempfile.mkdtemp(prefix="civicgrid-soak-"))
     port = 8765
@@ -298,8 +321,7 @@ def main() -> None:
     def faults() -> None:
         time.sleep(args.seconds / 4)
         events["postgres_restart"] = time.monotonic() - started
-        version = sorted(os.listdir("/etc/postgresql"))[0]
-        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, args.cluster,
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), args.cluster,
                         "restart"],
                        check=True)  # fmt: skip
         events["postgres_back"] = time.monotonic() - started
@@ -428,6 +450,8 @@ def main() -> None:
         print(f"{label:<40}{value}")
     if not args.keep:
         _pg(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        if made_cluster:
+            subprocess.run(["pg_dropcluster", "--stop", _pg_version(), args.cluster], check=True)
     if len(keys) - result["found"] or result["duplicated"]:
         raise SystemExit("lost or duplicated reports")
     if result["notifications_twice"]:

@@ -144,65 +144,11 @@ def grant_area(*, user: User, region_code: str, reason: str, hours: int, by: Use
     Only a security administrator grants, never to themselves, and only inside their own area.
     """
     require(by, Cap.MANAGE_SECURITY)
-    if user.pk == by.pk:
-        raise DomainError(
-            "accounts.grant_to_self",
-            _(
-                "Nobody grants themselves access to another area: ask another security administrator."
-            ),
-            status=403,
-        )
-    if not is_within(user.region_id or "", by):
-        raise DomainError(
-            "accounts.user_outside_scope",
-            _("You can only grant access to people of your own area."),
-            status=403,
-        )
-    if not user.is_active:
-        raise DomainError("accounts.user_inactive", _("That account is disabled."))
-    reason = reason.strip()
-    if len(reason) < 4:
-        raise DomainError(
-            "accounts.grant_reason_missing",
-            _("Say why this access is needed (at least 4 characters)."),
-        )
-    longest = settings.AREA_GRANT_MAX_HOURS
-    if not 1 <= hours <= longest:
-        raise DomainError(
-            "accounts.grant_duration",
-            _("Access to another area lasts from 1 to %(hours)d hours.") % {"hours": longest},
-        )
+    _check_grantee(user, by)
+    reason = _check_terms(reason, hours)
     region = _region_within(region_code, by)
-    if len(region.code) < len(user.region_id or ""):
-        # Least privilege: covering for someone means an area like one's own, not a wider one.
-        raise DomainError(
-            "accounts.grant_wider",
-            _(
-                "Access is to an area no larger than the person's own: a grid for a grid "
-                "worker, a town for a town operator."
-            ),
-        )
-    if user.region_id and region.code.startswith(user.region_id):
-        raise DomainError(
-            "accounts.grant_own_area",
-            _("%(user)s already works in %(area)s: no grant is needed.")
-            % {"user": user.username, "area": region.name},
-        )
+    _check_granted_area(user, region)
     now = timezone.now()
-    running = AreaGrant.objects.filter(
-        user=user, region=region, revoked_at__isnull=True, expires_at__gt=now
-    ).first()
-    if running is not None:
-        raise DomainError(
-            "accounts.grant_exists",
-            _("%(user)s already holds access to %(area)s until %(until)s: revoke it to change it.")
-            % {
-                "user": user.username,
-                "area": region.name,
-                "until": date_format(localtime(running.expires_at), "Y-m-d H:i"),
-            },
-            status=409,
-        )
     grant = AreaGrant.objects.create(
         user=user,
         region=region,
@@ -223,6 +169,74 @@ def grant_area(*, user: User, region_code: str, reason: str, hours: int, by: Use
         },
     )
     return grant
+
+
+def _check_grantee(user: User, by: User) -> None:
+    if user.pk == by.pk:
+        raise DomainError(
+            "accounts.grant_to_self",
+            _(
+                "Nobody grants themselves access to another area: ask another security administrator."
+            ),
+            status=403,
+        )
+    if not is_within(user.region_id or "", by):
+        raise DomainError(
+            "accounts.user_outside_scope",
+            _("You can only grant access to people of your own area."),
+            status=403,
+        )
+    if not user.is_active:
+        raise DomainError("accounts.user_inactive", _("That account is disabled."))
+
+
+def _check_terms(reason: str, hours: int) -> str:
+    """The reason, stripped; refused when missing or when the hours are out of bounds."""
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise DomainError(
+            "accounts.grant_reason_missing",
+            _("Say why this access is needed (at least 4 characters)."),
+        )
+    longest = settings.AREA_GRANT_MAX_HOURS
+    if not 1 <= hours <= longest:
+        raise DomainError(
+            "accounts.grant_duration",
+            _("Access to another area lasts from 1 to %(hours)d hours.") % {"hours": longest},
+        )
+    return reason
+
+
+def _check_granted_area(user: User, region: Region) -> None:
+    if len(region.code) < len(user.region_id or ""):
+        # Least privilege: covering for someone means an area like one's own, not a wider one.
+        raise DomainError(
+            "accounts.grant_wider",
+            _(
+                "Access is to an area no larger than the person's own: a grid for a grid "
+                "worker, a town for a town operator."
+            ),
+        )
+    if user.region_id and region.code.startswith(user.region_id):
+        raise DomainError(
+            "accounts.grant_own_area",
+            _("%(user)s already works in %(area)s: no grant is needed.")
+            % {"user": user.username, "area": region.name},
+        )
+    running = AreaGrant.objects.filter(
+        user=user, region=region, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).first()
+    if running is not None:
+        raise DomainError(
+            "accounts.grant_exists",
+            _("%(user)s already holds access to %(area)s until %(until)s: revoke it to change it.")
+            % {
+                "user": user.username,
+                "area": region.name,
+                "until": date_format(localtime(running.expires_at), "Y-m-d H:i"),
+            },
+            status=409,
+        )
 
 
 def _not_active() -> DomainError:

@@ -4,9 +4,11 @@ when the network returns, and no report arrives twice)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django_scopes import scopes_disabled
+from playwright.sync_api import expect
 
 from civicgrid.events import categories
 from civicgrid.events.models import Incident
@@ -16,6 +18,15 @@ from tests.events.conftest import IN_A1, jpeg
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LITTER = "0101"  # exposed rubbish: a photo is required
+
+
+def until_true(page, function: str, seconds: float = 30) -> None:
+    """Poll a function in the page (page.evaluate is not subject to the page's CSP, whereas
+    wait_for_function's polling is)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(function):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {function}"
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -49,7 +60,8 @@ def test_a_grid_worker_reports_online_then_offline_and_nothing_arrives_twice(
 
     fill_in(page, "路边堆放生活垃圾")
     page.click('[data-testid="locate-me"]')
-    page.wait_for_function("document.querySelector('#id_lng').value !== ''")
+    # Not wait_for_function: its polling evaluates a string, which the page's CSP refuses.
+    expect(page.locator("#id_lng")).not_to_have_value("")
     assert float(page.input_value("#id_lng")) == pytest.approx(IN_A1[0])
     page.click('[data-testid="send-report"]')
     page.wait_for_url(re.compile(r"/events/report/[0-9A-Z]+/$"))
@@ -59,9 +71,10 @@ def test_a_grid_worker_reports_online_then_offline_and_nothing_arrives_twice(
 
     # The service worker keeps the page, so it opens again with no network.
     page.goto(f"{live_server.url}/events/report/")
-    page.wait_for_function(
-        "navigator.serviceWorker.controller !== null"
-        " && caches.match('/events/report/').then(Boolean)"
+    until_true(
+        page,
+        "async () => navigator.serviceWorker.controller !== null"
+        " && Boolean(await caches.match('/events/report/'))",
     )
     phone.set_offline(True)
     assert page.reload().from_service_worker

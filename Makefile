@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/assistance.py
 	$(BIN)/python bench/disputes.py
 	$(BIN)/python bench/backup.py
+	$(BIN)/python bench/soak.py
 
 install: system-deps $(VENV)/.installed node_modules/.installed messages
 

@@ -237,3 +237,18 @@ def test_a_second_grant_of_the_same_area_is_refused_while_the_first_runs(world, 
     assert AreaGrant.objects.count() == 1
     services.revoke_area_grant(grant=first, by=security_admin)
     assert grant(world, security_admin, hours=8).pk != first.pk
+
+
+def test_signing_in_says_there_is_a_grant_to_take_up(world, security_admin):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    grant(world, security_admin)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    landed = client.post(
+        "/accounts/login/", {"username": "oscar_outsider", "password": PASSWORD}, follow=True
+    )
+    assert "You hold temporary access to 第1网格" in landed.content.decode()
+    # Nothing is taken up by signing in.
+    assert client.get(GRID_A).status_code == 404

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from axes.signals import user_locked_out
+from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from civicgrid.accounts import actions
 from civicgrid.accounts.middleware import start_session_clock
 from civicgrid.accounts.models import User
+from civicgrid.accounts.selectors import area_grants_of
 from civicgrid.accounts.services import remember_language
 from civicgrid.core.audit import log_action
 from civicgrid.core.http import client_ip
@@ -42,6 +45,22 @@ def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> 
         start_session_clock(request)
     remember_language(user, getattr(request, "LANGUAGE_CODE", ""))
     log_action(user, actions.LOGIN, by=user, source_ip=_ip(request))
+    if request is not None:
+        _mention_area_grants(request, user)
+
+
+def _mention_area_grants(request: HttpRequest, user: User) -> None:
+    """A grant does nothing until taken up: say at sign-in that there is one to take up."""
+    held = [grant.region.name for grant in area_grants_of(user)]
+    if held:
+        messages.info(
+            request,
+            _(
+                "You hold temporary access to %(areas)s: open “Your area” (your name above) to work there."
+            )
+            % {"areas": "、".join(held)},
+            fail_silently=True,
+        )
 
 
 @receiver(user_logged_out)

@@ -37,19 +37,19 @@ class WorkCollector(Collector):
             logger.warning("metrics: the work counts could not be read", exc_info=True)
 
     def _counts(self) -> Iterator[Metric]:
-        from django_tasks import task_backends
-        from django_tasks_db import DatabaseBackend
         from django_tasks_db.models import DBTaskResult
+
+        from civicgrid.core.queue import queued_in_database
 
         queue = GaugeMetricFamily(
             "civicgrid_task_queue_depth",
             "Tasks ready to run and not yet claimed by a worker (database task backend).",
             labels=["queue"],
         )
-        if isinstance(task_backends["default"], DatabaseBackend):
+        if queued_in_database():
             ready = DBTaskResult.objects.ready().order_by().values("queue_name")
-            for row in ready.annotate(n=Count("pk")):
-                queue.add_metric([row["queue_name"]], row["n"])
+            for per_queue in ready.annotate(n=Count("pk")):
+                queue.add_metric([per_queue["queue_name"]], per_queue["n"])
         yield queue
 
         overdue = GaugeMetricFamily(

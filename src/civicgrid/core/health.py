@@ -41,11 +41,11 @@ def check_cache() -> None:
 
 def check_tasks() -> None:
     """The queue the workers take tasks from can be read (with the database backend)."""
-    from django_tasks import task_backends
-    from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if isinstance(task_backends["default"], DatabaseBackend):
+    from civicgrid.core.queue import queued_in_database
+
+    if queued_in_database():
         DBTaskResult.objects.order_by().values_list("pk")[:1].exists()
 
 

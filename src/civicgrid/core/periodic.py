@@ -15,11 +15,11 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks import TaskResultStatus, task_backends
-from django_tasks_db import DatabaseBackend
+from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from civicgrid.core.models import PeriodicRun
+from civicgrid.core.queue import queued_in_database
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _still_queued(job: Job) -> bool:
     copies of the same job (database backend; other backends run or drop tasks at once).
     A running one does not count: it may be the run of a worker killed mid-task, which is
     queued again only once the worker's lease has run out (core.workers)."""
-    if not isinstance(task_backends["default"], DatabaseBackend):
+    if not queued_in_database():
         return False
     waiting = DBTaskResult.objects.filter(task_path=job.task_path, status=TaskResultStatus.READY)
     return waiting.exists()

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 
+from civicgrid.core.queue import queued_in_database
 from civicgrid.notifications import senders as external
 from civicgrid.notifications.models import Delivery, Notification
 
@@ -92,7 +93,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     created = Notification.objects.bulk_create(rows)
     if created and settings.NOTIFICATION_SENDERS:
         ids = [row.pk for row in created]
-        if _queue_is_this_database():
+        if queued_in_database():
             # The tasks commit with the change: a crash between the two loses nothing.
             _enqueue_deliveries(ids)
         else:
@@ -100,11 +101,6 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
             # cannot take the task must not undo what already committed.
             transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
     return created
-
-
-def _queue_is_this_database() -> bool:
-    backend = settings.TASKS["default"]["BACKEND"]
-    return bool(backend == "django_tasks_db.DatabaseBackend")
 
 
 def _languages(users: Iterable[Any]) -> dict[int, str]:

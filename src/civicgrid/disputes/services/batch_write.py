@@ -142,27 +142,29 @@ def _stage_hours() -> list[tuple[str, int, float | None]]:
     ]
 
 
+HOURS = "disputes_stage_hours"
+
+
 def _move_flows(cursor: Any, colour_of: str, now: datetime) -> None:
     """The flows' priorities, and with them the current stage's deadline counted from the
-    stage's start (disputes count calendar hours): what a single re-grade does, set-based."""
+    stage's start (disputes count calendar hours): what a single re-grade does, set-based.
+    The policy's hours per state and colour go to a small table joined in."""
     f = _q(Flow)
-    hours = _stage_hours()
-    # The stage's hours for the flow's state and new colour: a CASE over the few pairs.
-    case = " ".join(
-        f"WHEN {f}.state = %s AND {colour_of} = %s THEN CAST(%s AS double precision)" for _ in hours
-    )
-    case_params: list[Any] = [x for row in hours for x in row]
+    cursor.execute(f"DROP TABLE IF EXISTS {HOURS}")
+    cursor.execute(f"CREATE TEMP TABLE {HOURS} (state varchar(40), priority smallint, hours float)")
+    _copy_or_insert(HOURS, "state, priority, hours", _stage_hours())
     if connection.vendor == "postgresql":
-        after = f"{f}.stage_started_at + make_interval(secs => (CASE {case} END) * 3600 * %s)"
+        after = f"{f}.stage_started_at + make_interval(secs => h.hours * 3600 * %s)"
     else:  # SQLite keeps times as text; its datetime() drops the fraction of a second
-        after = f"datetime({f}.stage_started_at, '+' || ((CASE {case} END) * %s) || ' hours') || substr({f}.stage_started_at, 20)"  # fmt: skip
-    fraction = dispute_flow.DISPUTE.due_soon_fraction
+        after = f"datetime({f}.stage_started_at, '+' || (h.hours * %s) || ' hours') || substr({f}.stage_started_at, 20)"  # fmt: skip
     cursor.execute(
         f"UPDATE {f} SET priority = {colour_of}, updated_at = %s, "  # noqa: S608 - names only
         f"due_at = {after}, due_soon_at = {after}, overdue = COALESCE({after} <= %s, FALSE) "
-        f"FROM {STAGE} AS v WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of}",
-        [now, *case_params, 1.0, *case_params, fraction, *case_params, 1.0, now],
+        f"FROM {STAGE} AS v, {HOURS} AS h WHERE {f}.id = v.flow_id AND {f}.priority <> {colour_of} "
+        f"AND h.state = {f}.state AND h.priority = {colour_of}",
+        [now, 1.0, dispute_flow.DISPUTE.due_soon_fraction, 1.0, now],
     )
+    cursor.execute(f"DROP TABLE {HOURS}")
 
 
 def _copy_or_insert(table: str, columns: str, values: Sequence[tuple[Any, ...]]) -> None:

@@ -13,10 +13,9 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
-from django_tasks import task_backends
-from django_tasks_db import DatabaseBackend
 
 from civicgrid.core import periodic, workers
+from civicgrid.core.queue import queued_in_database
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # Seconds to wait before taking up the queue again after the database went away.
@@ -58,8 +57,7 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, once: bool, interval: float, verbosity: int, **options: Any
     ) -> None:
-        queued_in_database = isinstance(task_backends["default"], DatabaseBackend)
-        if not queued_in_database:
+        if not queued_in_database():
             # Tasks run where they are enqueued (immediate) or never (dummy): only schedule.
             self._schedule_only(once=once, verbosity=verbosity)
             return

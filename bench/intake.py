@@ -16,7 +16,10 @@ local postgres; dropped at the end unless --keep):
    cookie and header, a category without a required photo, a point, and a fresh idempotency key;
 4. a check in the database: every 201 the load generator saw is an incident, and every incident
    has its flow and its "created" timeline entry; the only extra incidents are requests wrk
-   abandoned in flight when its time was up (at most one per connection and run).
+   abandoned in flight when its time was up (at most one per connection and run). Then the
+   counts the reports left waiting for the command centre are folded into its rollups, as the
+   worker's periodic fold does (its CPU time is printed: it belongs to the intake's cost), and
+   the rollups must count every stored report.
 
 Each row also shows the CPU milliseconds per request of the server's processes, of PostgreSQL's
 backends for the bench database and of wrk, and the load average: on a shared machine the
@@ -174,11 +177,24 @@ def phase_check(database_url: str, numbers_file: Path) -> dict[str, Any]:
     from django.db.models import Count, Q
     from django_scopes import scopes_disabled
 
+    from civicgrid.command.models import Rollup, RollupChange
+    from civicgrid.command.rollups import fold
     from civicgrid.events.models import Incident
     from civicgrid.workflow.models import TimelineEntry
 
     acknowledged = set(numbers_file.read_text(encoding="utf-8").split())
     with scopes_disabled():
+        # The reports left their counts waiting; the worker's periodic fold (or the next read)
+        # adds them to the rollups. Its cost belongs to the intake's: measured here.
+        waiting = RollupChange.objects.count()
+        cpu, wall = time.process_time(), time.perf_counter()
+        fold()
+        fold_cpu_ms, fold_wall_ms = (
+            (time.process_time() - cpu) * 1000,
+            (time.perf_counter() - wall) * 1000,
+        )
+        counted = Rollup.objects.filter(cube="a", grain=6, span="d", area=DISTRICT)
+        rollup_reports = sum(counted.values_list("reports", flat=True))
         stored = set(Incident.all_objects.values_list("number", flat=True))
         without_flow = Incident.all_objects.filter(flow__isnull=True).count()
         without_created = (
@@ -199,6 +215,10 @@ def phase_check(database_url: str, numbers_file: Path) -> dict[str, Any]:
         "without_flow": without_flow,
         "without_one_created_entry": without_created,
         "timeline_entries": entries,
+        "waiting_changes": waiting,
+        "fold_cpu_ms": round(fold_cpu_ms, 1),
+        "fold_wall_ms": round(fold_wall_ms, 1),
+        "rollup_reports": rollup_reports,
     }
 
 
@@ -413,7 +433,10 @@ def run(args: argparse.Namespace) -> None:
             f"abandoned in flight by wrk at the end of a run (at most {abandoned_at_most}); "
             f"{check['distinct_keys']} distinct idempotency keys; "
             f"{check['without_flow']} without a flow, "
-            f"{check['without_one_created_entry']} without exactly one 'created' entry"
+            f"{check['without_one_created_entry']} without exactly one 'created' entry; "
+            f"the fold of {check['waiting_changes']} waiting changes took "
+            f"{check['fold_cpu_ms']} ms of CPU ({check['fold_wall_ms']} ms), and the rollups "
+            f"count {check['rollup_reports']} reports"
         )
         ok = (
             check["lost"] == 0
@@ -421,6 +444,7 @@ def run(args: argparse.Namespace) -> None:
             and check["distinct_keys"] == check["incidents"]
             and check["without_flow"] == 0
             and check["without_one_created_entry"] == 0
+            and check["rollup_reports"] == check["incidents"]
         )
         print("consistent" if ok else "INCONSISTENT")
         print(json.dumps({"machine": _machine(), "setup": setup, "check": check}))

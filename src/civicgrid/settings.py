@@ -139,7 +139,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 if env_str("REDIS_URL"):
     CACHES["default"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "civicgrid.core.redis_cache.Cache",
         "LOCATION": env_str("REDIS_URL"),
     }
     # Sessions are read on every request: from the shared cache, written through to the
@@ -311,6 +311,11 @@ PERIODIC_TASKS = {
         ASSISTANCE_MONITORING_INTERVAL,
     ),
     # Disputes: the days-open rules raise the colour of disputes left unresolved (daily).
+    # The command centre adds the loop's waiting changes to its rollups (reads fold too).
+    "command.fold_rollups": (
+        "civicgrid.command.tasks.fold_rollups_task",
+        env_int("COMMAND_FOLD_INTERVAL", 60, minimum=1),
+    ),
     "disputes.regrade": (
         "civicgrid.disputes.tasks.regrade_daily_task",
         env_int("DISPUTES_REGRADE_INTERVAL", 86400, minimum=60),

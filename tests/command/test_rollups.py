@@ -10,7 +10,8 @@ from django_scopes import scopes_disabled
 
 from civicgrid.command import indicators, rollups
 from civicgrid.command.facts import COUNTERS
-from civicgrid.command.models import Rollup
+from civicgrid.command.models import Rollup, RollupChange
+from civicgrid.command.tasks import fold_rollups_task
 from civicgrid.core.errors import DomainError
 from civicgrid.events.services import steps
 from civicgrid.workflow import services as flows
@@ -20,6 +21,8 @@ KEY = ("cube", "grain", "span", "area", "day", "category", "org", "worker")
 
 
 def table() -> dict[tuple, tuple]:
+    """The rollups as a reader sees them: the waiting changes folded in first."""
+    rollups.fold()
     return {
         tuple(r[k] for k in KEY): tuple(r[c] for c in COUNTERS)
         for r in Rollup.objects.values(*KEY, *COUNTERS)
@@ -206,3 +209,39 @@ def test_the_deadline_job_counts_escalations_from_every_state_as_the_rebuild_doe
     got = indicators.summary("320113", date(2026, 11, 12), date(2026, 11, 13))["indicators"]
     # Five escalations, each late; the one waiting for registration is registered by it.
     assert (got["escalated"], got["late"], got["registered"]) == (5, 5, 1)
+
+
+def test_a_change_waits_as_one_row_and_the_next_read_counts_it(world, story):
+    case = story.report(nov(2, 9))
+    waiting = RollupChange.objects.get()
+    # The report counts on its day, at its micro-grid, for the grid worker who sent it.
+    assert (waiting.day, waiting.region, waiting.worker) == (
+        date(2026, 11, 2),
+        world.micro_a1.code,
+        case.reporter_id,
+    )
+    assert not Rollup.objects.exists()
+    got = indicators.summary("320113", date(2026, 11, 1), date(2026, 12, 1))["indicators"]
+    assert got["reports"] == 1  # the read folded what waited
+    assert not RollupChange.objects.exists()
+    assert Rollup.objects.filter(grain=6, span="d", area="320113", reports=1).exists()
+
+
+def test_the_periodic_fold_adds_what_waits(world, story):
+    case = story.report(nov(2, 9))
+    story.register(case, nov(2, 9, 10))
+    assert RollupChange.objects.count() == 2
+    assert fold_rollups_task.call() == {"folded": 2}
+    assert fold_rollups_task.call() == {"folded": 0}
+    assert Rollup.objects.get(cube="a", grain=9, span="d").registered == 1
+
+
+def test_a_rebuild_with_changes_waiting_counts_each_once(world, story):
+    story.report(nov(2, 9))
+    story.report(nov(2, 10))
+    assert RollupChange.objects.count() == 2
+    with scopes_disabled():
+        rollups.rebuild()
+    assert not RollupChange.objects.exists()  # counted by the rebuild, not left to add again
+    got = indicators.summary("320113", date(2026, 11, 1), date(2026, 12, 1))["indicators"]
+    assert got["reports"] == 2

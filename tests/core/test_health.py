@@ -56,7 +56,7 @@ def test_it_is_not_ready_while_a_migration_is_unapplied(client):
 def test_it_is_not_ready_when_the_cache_is_down(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "civicgrid.core.redis_cache.Cache",
             "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
         }
     }

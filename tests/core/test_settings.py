@@ -121,4 +121,4 @@ def test_sessions_are_read_from_redis_only_when_redis_is_configured(tmp_path):
     assert embedded["AGE"] == 0  # SQLite: one connection per request
     shared = _database_and_sessions(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
     assert shared["SESSIONS"] == "django.contrib.sessions.backends.cached_db"
-    assert shared["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert shared["CACHE"] == "civicgrid.core.redis_cache.Cache"

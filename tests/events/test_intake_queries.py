@@ -11,11 +11,12 @@ from civicgrid.events.models import Category, FieldPosition, Incident
 from civicgrid.events.services import intake
 from tests.events.conftest import IN_A1, IN_A2, LITTER
 
-# What a located report writes and reads: the idempotency probe, the flow's region, the flow,
-# its "created" entry, the grid worker, the incident, the reporter's position (one upsert).
-# Categories and the boundaries version come from the process's copies. The command centre's
-# rollups listen inside the same transaction: the case's timeline read and one upsert.
-STATEMENTS = 7 + 2
+# What a located report writes and reads: the flow's region, the flow, its "created" entry,
+# the grid worker, the incident, the reporter's position (one upsert). No probe of the key: a
+# replay is found by the key's unique index.
+# Categories and the boundaries version come from the process's copies. The command centre
+# listens inside the same transaction and leaves the report's one row of counts to be folded.
+STATEMENTS = 6 + 1
 NOISE = "1004"  # 社会生活噪声扰民: no photo required
 
 

@@ -20,7 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.command.facts import COUNTERS
 from civicgrid.command.models import WEIGHTED, Rollup, ScoreWeights
-from civicgrid.command.rollups import GRAINS, code_range, month_of, pad, prefix_range
+from civicgrid.command.rollups import (
+    GRAINS,
+    code_range,
+    fold_waiting,
+    month_of,
+    pad,
+    prefix_range,
+)
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.scoping import root_code
 from civicgrid.events import loop
@@ -269,7 +276,8 @@ def _areas_at(area: str, grain: int) -> list[str]:
 def _rows(cube: str, area: str, grain: int, p: Period | None) -> Any:
     """The rows of one cube and grain under an area. The index leads with the area, then the
     day: an exact list of areas lets each area's days be sought (a range of areas walks every
-    day of every area in it)."""
+    day of every area in it). Changes still waiting are folded in first, so the rows are exact."""
+    fold_waiting()
     qs = Rollup.objects.filter(cube=cube, grain=grain)
     listed = _areas_at(area, grain) if grain > len(area) else [pad(area, grain)]
     if len(listed) <= MAX_LISTED_AREAS:

@@ -83,6 +83,34 @@ class Rollup(models.Model):
 assert tuple(f for f in COUNTERS if not hasattr(Rollup, f)) == (), "a counter lacks its column"
 
 
+class RollupChange(models.Model):
+    """What one change of a case adds to the numbers, waiting to be added to the rollups.
+
+    A change of one case writes its difference here, inside its own transaction: one row per
+    day, place, category and who answered (usually one row), and no lock on any rollup row, so
+    reports of one district do not queue behind each other on the district's row of the day.
+    `civicgrid.command.rollups.fold` moves the waiting rows into the rollups; every read of the
+    rollups folds first, so what it reads is exact.
+    """
+
+    day = models.DateField()
+    region = models.CharField(max_length=18)
+    category = models.CharField(max_length=8, default="")
+    org = models.IntegerField(default=0)
+    worker = models.IntegerField(default=0)
+    # The counters in COUNTERS order, comma-separated: read back only by the fold.
+    counts = models.TextField()
+
+    objects: models.Manager[RollupChange] = models.Manager()
+
+    class Meta:
+        verbose_name = _("rollup change")
+        verbose_name_plural = _("rollup changes")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region} {self.category}"
+
+
 # The indicators the composite score weighs, in the order forms and tables show them.
 WEIGHTED = (
     "dispatch_rate",

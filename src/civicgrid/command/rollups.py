@@ -30,7 +30,7 @@ from civicgrid.command.facts import (
     escalation,
     facts,
 )
-from civicgrid.command.models import Rollup
+from civicgrid.command.models import Rollup, RollupChange
 from civicgrid.core.errors import DomainError
 from civicgrid.events.models import Incident
 from civicgrid.regions.levels import level_of_code
@@ -140,9 +140,11 @@ def add_rows(rows: Rows) -> None:
     Rows go in key order, so two changes touching the same rows lock them in the same order.
     Rows a correction left at zero (a merge, a relocation) are removed.
     """
-    if not rows:
+    # A difference that adds nothing (a fold of a report and its relocation) writes nothing:
+    # it would leave an empty row where none was.
+    ordered = sorted((key, counts) for key, counts in rows.items() if any(counts))
+    if not ordered:
         return
-    ordered = sorted(rows.items())
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), UPSERT_ROWS):
             part = ordered[start : start + UPSERT_ROWS]
@@ -193,6 +195,10 @@ def _primary(entries: list[Entry], action: str) -> Entry | None:
 def change_of(incident: Incident, action: str, entries: list[Entry] | None = None) -> Facts:
     """What one announced change adds to the numbers: the case's facts now, less its facts
     just before the change (the entries before the change's own, at its place before)."""
+    if action == "reported" and entries is None:
+        # A case just taken in has only its "created" entry, which counts nothing but the
+        # report itself: no need to read its timeline (intake announces this on every report).
+        return facts(case_of(incident), [])
     if entries is None:
         entries = _entries(incident.flow_id)
     now = facts(case_of(incident), entries)
@@ -206,11 +212,57 @@ def change_of(incident: Incident, action: str, entries: list[Entry] | None = Non
     return difference(now, before)
 
 
+def queue(delta: Facts) -> None:
+    """Leave a change's difference for the next fold (one short row per key, no rollup lock)."""
+    if delta:
+        RollupChange.objects.bulk_create(
+            RollupChange(
+                day=day, region=region, category=category, org=org, worker=worker,
+                counts=",".join(map(str, counts)),
+            )
+            for (day, region, category, org, worker), counts in delta.items()
+        )  # fmt: skip
+
+
+def fold() -> int:
+    """Add every waiting change to the rollups, in one transaction; returns how many.
+
+    The rows are deleted and their sums added at once. A second fold running at the same
+    time waits on the rows the first is deleting and finds them gone once it commits, so
+    whoever reads the rollups after `fold` returns reads every change committed before it.
+    """
+    table = connection.ops.quote_name(RollupChange._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SQLite has DELETE … RETURNING since 3.35.
+        returning = "RETURNING day, region, category, org, worker, counts"
+        cursor.execute(f"DELETE FROM {table} {returning}")  # noqa: S608 - our table's name only
+        waiting = cursor.fetchall()
+        total: Facts = {}
+        for day, region, category, org, worker, counts in waiting:
+            key = (_as_date(day), region, category, org, worker)
+            row = total.setdefault(key, [0] * len(COUNTERS))
+            for i, v in enumerate(counts.split(",")):
+                row[i] += int(v)
+        add_rows(expand(total))
+    return len(waiting)
+
+
+def fold_waiting() -> None:
+    """Fold before reading the rollups, when anything waits (a cheap look when nothing does)."""
+    if RollupChange.objects.exists():
+        fold()
+
+
+def _as_date(value: date | str) -> date:
+    # Raw rows from SQLite hold the day as text; psycopg gives a date.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def on_case_changed(sender: Any, incident: Incident, action: str, **kwargs: Any) -> None:
     """events.signals.case_changed: inside the change's transaction, so both commit together."""
     if action in NOT_COUNTED:
         return
-    add_rows(expand(change_of(incident, action)))
+    queue(change_of(incident, action))
 
 
 def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwargs: Any) -> None:
@@ -538,6 +590,8 @@ def rebuild(*, area: str | None = None, since: date | None = None) -> RebuildRes
     timelines, for days from `since` on (from the first of its month, as month rows are whole)."""
     started = time.perf_counter()
     area = _check_area(area)
+    # What waits is part of the history read below: folded first, so it is not added twice.
+    fold()
     since = month_of(since) if since is not None else None
     direct = tuple(g for g in GRAINS if g >= len(area))
     _delete(direct, area, since)

@@ -179,11 +179,8 @@ def report_incident(
             # Only when given, so that keys sent before links existed still match.
             **({"media_url": media_url} if media_url else {}),
         )  # fmt: skip
-        # Most keys are new: a bare probe first, the case and its flow only for a replay.
-        if Incident.all_objects.filter(client_key=key).exists():
-            earlier = _replay(key, digest)
-            if earlier is not None:
-                return earlier, False
+        # Most keys are new, so no probe first: a replay fails on the key's unique index when
+        # its case is written, before any photo is kept, and is answered with the first case.
     cleaned = clean_photos(photos)
     if cat.photo_required and not cleaned and not media_url:
         raise DomainError(

@@ -245,3 +245,14 @@ def test_a_rebuild_with_changes_waiting_counts_each_once(world, story):
     assert not RollupChange.objects.exists()  # counted by the rebuild, not left to add again
     got = indicators.summary("320113", date(2026, 11, 1), date(2026, 12, 1))["indicators"]
     assert got["reports"] == 2
+
+
+def test_a_long_queue_is_folded_in_chunks_and_nothing_is_left(world, story, monkeypatch):
+    monkeypatch.setattr(rollups, "FOLD_ROWS", 2)
+    for hour in range(5):
+        story.report(nov(2, 9 + hour))
+    assert rollups.fold() == 5
+    assert not RollupChange.objects.exists()
+    got = indicators.summary("320113", date(2026, 11, 1), date(2026, 12, 1))["indicators"]
+    assert got["reports"] == 5
+    assert rollups.fold() == 0  # nothing waits: one look, nothing written

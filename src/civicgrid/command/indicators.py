@@ -23,7 +23,7 @@ from civicgrid.command.models import WEIGHTED, Rollup, ScoreWeights
 from civicgrid.command.rollups import (
     GRAINS,
     code_range,
-    fold_waiting,
+    fold,
     month_of,
     pad,
     prefix_range,
@@ -277,7 +277,7 @@ def _rows(cube: str, area: str, grain: int, p: Period | None) -> Any:
     """The rows of one cube and grain under an area. The index leads with the area, then the
     day: an exact list of areas lets each area's days be sought (a range of areas walks every
     day of every area in it). Changes still waiting are folded in first, so the rows are exact."""
-    fold_waiting()
+    fold()
     qs = Rollup.objects.filter(cube=cube, grain=grain)
     listed = _areas_at(area, grain) if grain > len(area) else [pad(area, grain)]
     if len(listed) <= MAX_LISTED_AREAS:

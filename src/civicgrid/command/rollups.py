@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.fields.json import KT
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,8 @@ Rows = dict[RowKey, list[int]]
 NOT_COUNTED = frozenset({"supervise"})
 # Rows per upsert statement (SQLite allows 32,766 parameters; a row takes 29).
 UPSERT_ROWS = 500
+# Waiting changes folded per transaction.
+FOLD_ROWS = 20_000
 
 
 def pad(code: str, grain: int) -> str:
@@ -225,17 +227,33 @@ def queue(delta: Facts) -> None:
 
 
 def fold() -> int:
-    """Add every waiting change to the rollups, in one transaction; returns how many.
+    """Add every change waiting when it starts to the rollups; returns how many it added.
 
-    The rows are deleted and their sums added at once. A second fold running at the same
-    time waits on the rows the first is deleting and finds them gone once it commits, so
-    whoever reads the rollups after `fold` returns reads every change committed before it.
+    In chunks of FOLD_ROWS, each deleted and added in one transaction (a worker that was down
+    for a day leaves a long queue). A second fold at the same time waits on the rows the first
+    is deleting and finds them gone once that commits, so when `fold` returns, every change
+    committed before it started is in the rollups, whoever added it.
     """
+    last = RollupChange.objects.aggregate(last=Max("id"))["last"]
+    if last is None:
+        return 0
+    folded = 0
+    while True:
+        folded += _fold_chunk(last)
+        if not RollupChange.objects.filter(id__lte=last).exists():
+            return folded
+
+
+def _fold_chunk(last: int) -> int:
     table = connection.ops.quote_name(RollupChange._meta.db_table)
+    # Only our table's name goes into the text; SQLite has DELETE … RETURNING since 3.35.
+    sql = (
+        f"DELETE FROM {table} WHERE id IN "  # noqa: S608 - our table's name only
+        f"(SELECT id FROM {table} WHERE id <= %s ORDER BY id LIMIT %s) "
+        "RETURNING day, region, category, org, worker, counts"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        # SQLite has DELETE … RETURNING since 3.35.
-        returning = "RETURNING day, region, category, org, worker, counts"
-        cursor.execute(f"DELETE FROM {table} {returning}")  # noqa: S608 - our table's name only
+        cursor.execute(sql, [last, FOLD_ROWS])
         waiting = cursor.fetchall()
         total: Facts = {}
         for day, region, category, org, worker, counts in waiting:
@@ -245,12 +263,6 @@ def fold() -> int:
                 row[i] += int(v)
         add_rows(expand(total))
     return len(waiting)
-
-
-def fold_waiting() -> None:
-    """Fold before reading the rollups, when anything waits (a cheap look when nothing does)."""
-    if RollupChange.objects.exists():
-        fold()
 
 
 def _as_date(value: date | str) -> date:

@@ -75,30 +75,28 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
+def _accumulate(total: dict[Any, list[int]], key: Any, counts: Iterable[int]) -> None:
+    """Add counts to the row of `key` in `total` (a new row starts at zero)."""
+    row = total.setdefault(key, [0] * len(COUNTERS))
+    for i, v in enumerate(counts):
+        row[i] += v
+
+
 def expand(delta: Facts, grains: Iterable[int] = GRAINS) -> Rows:
     """The rollup rows a set of facts adds to: every cube, grain and span."""
     wanted = set(grains)
     rows: Rows = {}
-
-    def add(key: RowKey, counts: list[int]) -> None:
-        row = rows.get(key)
-        if row is None:
-            rows[key] = list(counts)
-        else:
-            for i, v in enumerate(counts):
-                row[i] += v
-
     for (day, region, category, org, worker), counts in delta.items():
         for span, when in (("d", day), ("m", month_of(day))):
             for grain in GRAINS:
                 if grain not in wanted:
                     continue
                 area = pad(region, grain)
-                add(("a", grain, span, area, when, "", 0, 0), counts)
-                add(("c", grain, span, area, when, category, 0, 0), counts)
-                add(("o", grain, span, area, when, "", org, 0), counts)
+                _accumulate(rows, ("a", grain, span, area, when, "", 0, 0), counts)
+                _accumulate(rows, ("c", grain, span, area, when, category, 0, 0), counts)
+                _accumulate(rows, ("o", grain, span, area, when, "", org, 0), counts)
             if worker and 12 in wanted:
-                add(("w", 12, span, pad(region, 12), when, "", 0, worker), counts)
+                _accumulate(rows, ("w", 12, span, pad(region, 12), when, "", 0, worker), counts)
     return rows
 
 
@@ -258,9 +256,7 @@ def _fold_chunk(last: int) -> int:
         total: Facts = {}
         for day, region, category, org, worker, counts in waiting:
             key = (_as_date(day), region, category, org, worker)
-            row = total.setdefault(key, [0] * len(COUNTERS))
-            for i, v in enumerate(counts.split(",")):
-                row[i] += int(v)
+            _accumulate(total, key, map(int, counts.split(",")))
         add_rows(expand(total))
     return len(waiting)
 
@@ -295,9 +291,7 @@ def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwar
         for key, counts in expand(
             change_of(incident, action, by_flow.get(incident.flow_id, []))
         ).items():
-            row = total.setdefault(key, [0] * len(counts))
-            for i, v in enumerate(counts):
-                row[i] += v
+            _accumulate(total, key, counts)
     add_rows(total)
 
 
@@ -310,9 +304,7 @@ def _escalations(
         state, due, handler = before[incident.pk]
         delta = escalation(case_of(incident), at=at, from_state=state, due=due, handler=handler)
         for key, counts in delta.items():
-            row = total.setdefault(key, [0] * len(counts))
-            for i, v in enumerate(counts):
-                row[i] += v
+            _accumulate(total, key, counts)
     return expand(total)
 
 

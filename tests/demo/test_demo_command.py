@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from civicgrid.accounts.models import User
 from civicgrid.assistance.models import Alert, Application
+from civicgrid.command.models import Rollup, RollupChange
 from civicgrid.demo.management.commands.demo import area_of_scale
 from civicgrid.disputes.models import Dispute
 from civicgrid.people.models import Household, Resident, ResidentTag
@@ -58,6 +59,9 @@ def test_the_community_demo_builds_a_world_and_a_rerun_changes_nothing():
     with scopes_disabled():
         assert Dispute.all_objects.filter(flow__state="closed").exists()
         assert Dispute.all_objects.filter(source="incident").exists()
+        # The numbers are ready for the first visitor: nothing waits to be folded.
+        assert not RollupChange.objects.exists()
+        assert Rollup.objects.filter(cube="a", grain=6).exists()
 
     call_command("demo", scale="community", stdout=StringIO())
     assert _counts() == first

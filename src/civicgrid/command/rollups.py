@@ -213,7 +213,9 @@ def change_of(incident: Incident, action: str, entries: list[Entry] | None = Non
 
 
 def queue(delta: Facts) -> None:
-    """Leave a change's difference for the next fold (one short row per key, no rollup lock)."""
+    """Leave a change's difference for the next fold (one short row per key, no rollup lock).
+    Keys that sum to nothing are left out."""
+    delta = {key: counts for key, counts in delta.items() if any(counts)}
     if delta:
         RollupChange.objects.bulk_create(
             RollupChange(
@@ -275,29 +277,28 @@ def on_case_changed(sender: Any, incident: Incident, action: str, **kwargs: Any)
 
 def on_cases_changed(sender: Any, incidents: list[Incident], action: str, **kwargs: Any) -> None:
     """events.signals.cases_changed: the same for many cases, with one read of their timelines
-    and one upsert of the rows they touch."""
+    and one write of their summed differences."""
     if action in NOT_COUNTED or not incidents:
         return
     before = kwargs.get("before")
     if action == "escalate" and before is not None:
-        add_rows(_escalations(incidents, before, kwargs["at"]))
+        queue(_escalations(incidents, before, kwargs["at"]))
         return
     by_flow: dict[int, list[Entry]] = {}
     rows = TimelineEntry.objects.filter(flow_id__in=[i.flow_id for i in incidents])
     for row in rows.order_by("id").values("flow_id", *ENTRY_FIELDS):
         by_flow.setdefault(row["flow_id"], []).append(entry_of(row))
-    total: Rows = {}
+    total: Facts = {}
     for incident in incidents:
-        for key, counts in expand(
-            change_of(incident, action, by_flow.get(incident.flow_id, []))
-        ).items():
+        delta = change_of(incident, action, by_flow.get(incident.flow_id, []))
+        for key, counts in delta.items():
             _accumulate(total, key, counts)
-    add_rows(total)
+    queue(total)
 
 
 def _escalations(
     incidents: list[Incident], before: Mapping[int, tuple[str, datetime | None, str]], at: datetime
-) -> Rows:
+) -> Facts:
     """The deadline job's escalations, from each case's state just before (no timeline read)."""
     total: Facts = {}
     for incident in incidents:
@@ -305,7 +306,7 @@ def _escalations(
         delta = escalation(case_of(incident), at=at, from_state=state, due=due, handler=handler)
         for key, counts in delta.items():
             _accumulate(total, key, counts)
-    return expand(total)
+    return total
 
 
 # --- rebuilding from history -------------------------------------------------------------------

@@ -310,12 +310,12 @@ PERIODIC_TASKS = {
         "civicgrid.assistance.tasks.run_monitoring_task",
         ASSISTANCE_MONITORING_INTERVAL,
     ),
-    # Disputes: the days-open rules raise the colour of disputes left unresolved (daily).
     # The command centre adds the loop's waiting changes to its rollups (reads fold too).
     "command.fold_rollups": (
         "civicgrid.command.tasks.fold_rollups_task",
         env_int("COMMAND_FOLD_INTERVAL", 60, minimum=1),
     ),
+    # Disputes: the days-open rules raise the colour of disputes left unresolved (daily).
     "disputes.regrade": (
         "civicgrid.disputes.tasks.regrade_daily_task",
         env_int("DISPUTES_REGRADE_INTERVAL", 86400, minimum=60),

@@ -319,7 +319,7 @@ class _History:
             (
                 str(n), f"B{n:015d}", str(flow), category, "0", "bench", "", micro, "t", desk,
                 str(level), source, reporter, "", "", handler_kind, handler_user, handler_org,
-                "\\N", "f", "", str(rework), satisfaction, "", evaluated_at, "", "{}",
+                "\\N", "f", "", str(rework), satisfaction, "", evaluated_at, "", "{}", "",
                 self.iso(reported), closed_at,
             )
         )  # fmt: skip
@@ -340,7 +340,7 @@ INCIDENT_COLUMNS = (
     "location_confirmed, desk_id, level, source, reporter_id, reporter_name, reporter_phone, "
     "handler_kind, handler_user_id, handler_org_id, handler_region_id, supervised, "
     "supervision_note, rework_count, satisfaction, evaluation_comment, evaluated_at, "
-    "client_digest, open311_attributes, reported_at, closed_at"
+    "client_digest, open311_attributes, media_url, reported_at, closed_at"
 )
 FLOW_COLUMNS = (
     "id, workflow, state, version, region_id, category, priority, stage_started_at, due_at, "

@@ -33,6 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))  # the test factories build the committees
 
 DB = "civicgrid_bench_disputes"
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"

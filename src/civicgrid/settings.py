@@ -124,6 +124,15 @@ try:
 except (ValueError, KeyError) as exc:
     DATABASE_URL_ERROR = str(exc) or type(exc).__name__
     DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Query text and parameters go apart, and a query run often on a connection is prepared
+    # once (civicgrid.core.postgres). Off (DATABASE_SERVER_BINDING=0) behind a pooler that
+    # cannot keep prepared statements, such as PgBouncer in transaction mode before 1.21.
+    DATABASES["default"]["ENGINE"] = "civicgrid.core.postgres"
+    if env_bool("DATABASE_SERVER_BINDING", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

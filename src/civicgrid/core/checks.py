@@ -11,7 +11,7 @@ from django.core.checks import Error, Tags, register
 from django.db import DatabaseError
 
 _LOCAL_SUFFIXES = (".local", ".lan", ".internal", ".intranet", ".localhost", ".home.arpa")
-_ENGINES = ("django.db.backends.sqlite3", "django.db.backends.postgresql")
+_ENGINES = ("django.db.backends.sqlite3", "civicgrid.core.postgres")
 
 
 _THIS_MACHINE = {"localhost", "127.0.0.1", "[::1]", "::1"}

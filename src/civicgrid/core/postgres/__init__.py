@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, taught the limit that server-side parameters bring."""

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.notifications.services import later, notify
+from civicgrid.notifications.services import Message, later, notify, notify_many
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,28 @@ def test_a_text_with_values_is_formatted_in_each_recipients_language(world):
     model = world.staff.notifications.model
     assert model.objects.get(user=english).title == "merged into E-1"
     assert model.objects.get(user=chinese).title == "已合并至 E-1"
+
+
+def test_many_messages_at_once_reach_each_reader_in_their_own_language(world):
+    english = speaks(world.staff, "en")
+    chinese = speaks(world.grid_worker, "zh-hans")
+    with translation.override("en"):
+        notify_many(
+            [
+                Message([english, chinese], "t", later(_("merged into %(number)s"), number="E-1")),
+                Message([chinese], "t", _("overdue")),
+                Message([english, english], "t", later(_("merged into %(number)s"), number="E-2")),
+            ]
+        )
+    titles = sorted(world.staff.notifications.model.objects.values_list("user_id", "title"))
+    assert titles == sorted(
+        [
+            (english.pk, "merged into E-1"),
+            (chinese.pk, "已合并至 E-1"),
+            (chinese.pk, "已超期"),
+            (english.pk, "merged into E-2"),  # once, though named twice
+        ]
+    )
 
 
 def test_users_loaded_without_their_language_cost_one_query(world, django_assert_num_queries):

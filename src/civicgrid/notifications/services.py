@@ -107,8 +107,8 @@ def _rendered(
     messages: list[Message], recipients: list[list[tuple[int, str]]]
 ) -> dict[tuple[int, str], tuple[str, str]]:
     """(title, body) of each message in each language it is read in. Each language is switched
-    to once for the whole batch: switching per message cost the deadline job more than the
-    rendering itself (20,000 warnings)."""
+    to once for the whole batch: switching per message took a quarter of `notify_many`'s time
+    for the deadline job's 20,000 warnings."""
     wanted: dict[str, set[int]] = {}
     for index, readers in enumerate(recipients):
         for _pk, language in readers:

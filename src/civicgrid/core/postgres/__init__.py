@@ -1,1 +1,1 @@
-"""Django's PostgreSQL backend, taught the limit that server-side parameters bring."""
+"""Django's PostgreSQL backend with prepared statements (see `base`)."""

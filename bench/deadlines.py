@@ -45,6 +45,10 @@ def _setup_django(database_url: str) -> None:
     import django
 
     django.setup()
+    # The job runs in `civicgrid worker`, which tunes the garbage collector once it has loaded.
+    from civicgrid.core.management.commands.worker import tune_garbage_collector
+
+    tune_garbage_collector()
 
 
 def _communities() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from civicgrid.core import periodic
+from civicgrid.core.management.commands.worker import GC_THRESHOLDS
 from civicgrid.core.models import PeriodicRun
 
 DEADLINES = "civicgrid.events.tasks.run_deadlines_task"
@@ -25,6 +27,22 @@ def test_worker_once_enqueues_the_deadline_job_and_runs_it(world):
     assert run.status == TaskResultStatus.SUCCESSFUL
     assert set(run.return_value) >= {"marked_overdue", "warned", "escalated"}
     assert PeriodicRun.objects.get(name="events.deadlines").last_run_at is not None
+
+
+@pytest.fixture
+def collector_restored():
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("collector_restored")
+def test_the_worker_freezes_what_it_loaded_and_collects_less_often(world):
+    call_command("worker", once=True, verbosity=0)
+    assert gc.get_freeze_count() > 0  # the application, loaded once, is not rescanned
+    assert gc.get_threshold() == GC_THRESHOLDS
 
 
 @pytest.mark.django_db(transaction=True)

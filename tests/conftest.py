@@ -9,6 +9,7 @@ Place tree (boxes in degrees, side by side so borders are shared):
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import date
 
@@ -49,6 +50,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # The demo's verification sources, too.
     settings.ASSISTANCE_SOURCE_DIR = str(tmp_path / "sources")
+
+
+@pytest.fixture(autouse=True)
+def _garbage_collector_as_found():
+    # `civicgrid worker` tunes the collector of its own process (it freezes what it loaded);
+    # a test that runs the worker in-process leaves the test process as it found it.
+    before = gc.get_threshold()
+    yield
+    if gc.get_threshold() != before:
+        gc.unfreeze()
+        gc.set_threshold(*before)
 
 
 @pytest.fixture(autouse=True)

@@ -29,16 +29,7 @@ def test_worker_once_enqueues_the_deadline_job_and_runs_it(world):
     assert PeriodicRun.objects.get(name="events.deadlines").last_run_at is not None
 
 
-@pytest.fixture
-def collector_restored():
-    before = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*before)
-
-
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("collector_restored")
 def test_the_worker_freezes_what_it_loaded_and_collects_less_often(world):
     call_command("worker", once=True, verbosity=0)
     assert gc.get_freeze_count() > 0  # the application, loaded once, is not rescanned

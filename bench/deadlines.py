@@ -46,9 +46,9 @@ def _setup_django(database_url: str) -> None:
 
     django.setup()
     # The job runs in `civicgrid worker`, which tunes the garbage collector once it has loaded.
-    from civicgrid.core.management.commands.worker import tune_garbage_collector
+    from civicgrid.core import collector
 
-    tune_garbage_collector()
+    collector.tune()
 
 
 def _communities() -> list[str]:

@@ -46,9 +46,9 @@ def _setup_django(database_url: str) -> None:
 
     django.setup()
     # The job runs in `civicgrid worker`, which tunes the garbage collector once it has loaded.
-    from civicgrid.core import collector
+    from civicgrid.core.management.commands.worker import tune_garbage_collector
 
-    collector.tune()
+    tune_garbage_collector()
 
 
 def _communities() -> list[str]:

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from civicgrid.core import collector, periodic
+from civicgrid.core import periodic
+from civicgrid.core.management.commands.worker import GC_THRESHOLDS
 from civicgrid.core.models import PeriodicRun
 
 DEADLINES = "civicgrid.events.tasks.run_deadlines_task"
@@ -30,10 +31,9 @@ def test_worker_once_enqueues_the_deadline_job_and_runs_it(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_freezes_what_it_loaded_and_collects_less_often(world):
-    gc.unfreeze()
     call_command("worker", once=True, verbosity=0)
     assert gc.get_freeze_count() > 0  # the application, loaded once, is not rescanned
-    assert gc.get_threshold() == collector.THRESHOLDS
+    assert gc.get_threshold() == GC_THRESHOLDS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -46,7 +46,7 @@ def _setup_django(database_url: str) -> None:
 
     django.setup()
     # The job runs in `civicgrid worker`, which tunes the garbage collector once it has loaded.
-    from civicgrid.core.management.commands.worker import tune_garbage_collector
+    from civicgrid.core.collector import tune_garbage_collector
 
     tune_garbage_collector()
 

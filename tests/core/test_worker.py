@@ -11,7 +11,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from civicgrid.core import periodic
-from civicgrid.core.management.commands.worker import GC_THRESHOLDS
+from civicgrid.core.collector import GC_THRESHOLDS
 from civicgrid.core.models import PeriodicRun
 
 DEADLINES = "civicgrid.events.tasks.run_deadlines_task"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import threading
@@ -16,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from civicgrid.core import periodic, workers
+from civicgrid.core.collector import tune_garbage_collector
 from civicgrid.core.queue import queued_in_database
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -23,19 +23,6 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 RETRY_WAIT = 5.0
 
 logger = logging.getLogger(__name__)
-
-# The worker's batch jobs build hundreds of thousands of short-lived objects (the deadline job:
-# a model instance per case and stage); with Python's default thresholds (700, 10, 10) the
-# collector ran every 700 and also kept rescanning the loaded application. Freezing what is
-# loaded at start (it lives as long as the process) and collecting the youngest generation
-# less often took the deadline job's worst minute from ≈ 12.6 to ≈ 11.8 s (bench/RESULTS.md).
-GC_THRESHOLDS = (10_000, 20, 100)
-
-
-def tune_garbage_collector() -> None:
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @contextmanager

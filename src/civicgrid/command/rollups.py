@@ -31,6 +31,7 @@ from civicgrid.command.facts import (
     facts,
 )
 from civicgrid.command.models import Rollup, RollupChange
+from civicgrid.core.bulk import copy_rows
 from civicgrid.core.errors import DomainError
 from civicgrid.events.models import Incident
 from civicgrid.regions.levels import level_of_code
@@ -500,42 +501,12 @@ def _decode(
 
 
 def _insert(rows: Iterable[tuple[RowKey, list[int]]] | Mapping[RowKey, list[int]]) -> int:
-    """Write new rows (their keys are known to be free): COPY on PostgreSQL, else bulk_create."""
+    """Write new rows (their keys are known to be free), leaving out the ones that count
+    nothing."""
     items = rows.items() if isinstance(rows, Mapping) else rows
-    if connection.vendor == "postgresql":
-        return _copy(items)
-    created = 0
-    batch: list[Rollup] = []
-    for key, counts in items:
-        if not any(counts):
-            continue
-        batch.append(
-            Rollup(
-                **dict(zip(KEY_COLUMNS, key, strict=True)),
-                **dict(zip(COUNTERS, counts, strict=True)),
-            )
-        )
-        if len(batch) >= 5000:
-            Rollup.objects.bulk_create(batch)
-            created += len(batch)
-            batch = []
-    if batch:
-        Rollup.objects.bulk_create(batch)
-        created += len(batch)
-    return created
-
-
-def _copy(rows: Iterable[tuple[RowKey, list[int]]]) -> int:
-    q = connection.ops.quote_name
-    columns = ", ".join(q(c) for c in (*KEY_COLUMNS, *COUNTERS))
-    sql = f"COPY {q(Rollup._meta.db_table)} ({columns}) FROM STDIN"
-    written = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for key, counts in rows:
-            if any(counts):
-                copy.write_row((*key, *counts))
-                written += 1
-    return written
+    return copy_rows(
+        Rollup, (*KEY_COLUMNS, *COUNTERS), ((*key, *counts) for key, counts in items if any(counts))
+    )
 
 
 def _delete(grains: Iterable[int], area: str, since: date | None) -> None:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 
+from civicgrid.core.bulk import insert_rows
 from civicgrid.core.queue import queued_in_database
 from civicgrid.notifications import senders as external
 from civicgrid.notifications.models import Delivery, Notification
@@ -52,13 +53,18 @@ class Message:
 
 def notify(
     *, users: Iterable[Any], code: str, title: Text, body: Text = "", link: str = ""
-) -> list[Notification]:
-    """One notification per distinct active user (inside the caller's transaction)."""
+) -> list[int]:
+    """One notification per distinct active user (inside the caller's transaction); their ids."""
     return notify_many([Message(list(users), code, title, body, link)])
 
 
-def notify_many(messages: Iterable[Message]) -> list[Notification]:
-    """Several messages in one INSERT (the deadline job tells thousands of people at once).
+# What a notification is stored with (read_at stays empty), in the order `notify_many` gives.
+_FIELDS = ("user_id", "code", "title", "body", "link", "created_at")
+
+
+def notify_many(messages: Iterable[Message]) -> list[int]:
+    """Several messages stored at once (the deadline job tells thousands of people at once);
+    the ids of the notifications stored.
 
     External senders (e-mail, SMS) get the rows only once the caller's transaction commits,
     through a task each: a rolled-back change tells nobody, and a slow mail server never
@@ -70,20 +76,19 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
     recipients = [_recipients(message, languages) for message in messages]
     texts = _rendered(messages, recipients)
     rows = [
-        Notification(
-            user_id=pk,
-            code=message.code,
-            title=texts[index, language][0][:200],
-            body=texts[index, language][1],
-            link=message.link,
-            created_at=now,
+        (
+            pk,
+            message.code,
+            texts[index, language][0][:200],
+            texts[index, language][1],
+            message.link,
+            now,
         )
         for index, message in enumerate(messages)
         for pk, language in recipients[index]
     ]
-    created = Notification.objects.bulk_create(rows)
-    if created and settings.NOTIFICATION_SENDERS:
-        ids = [row.pk for row in created]
+    ids = insert_rows(Notification, _FIELDS, rows)
+    if ids and settings.NOTIFICATION_SENDERS:
         if queued_in_database():
             # The tasks commit with the change: a crash between the two loses nothing.
             _enqueue_deliveries(ids)
@@ -91,7 +96,7 @@ def notify_many(messages: Iterable[Message]) -> list[Notification]:
             # Elsewhere a task could run before the change is visible; robust: a queue that
             # cannot take the task must not undo what already committed.
             transaction.on_commit(lambda: _enqueue_deliveries(ids), robust=True)
-    return created
+    return ids
 
 
 def _recipients(message: Message, languages: dict[int, str]) -> list[tuple[int, str]]:

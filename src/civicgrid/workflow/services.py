@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.actor import current_actor
+from civicgrid.core.bulk import insert_rows
 from civicgrid.core.errors import Conflict, DomainError, NotFound
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
@@ -354,23 +355,24 @@ def transition_many(
     actor = current_actor()
     user = by if by is not None else actor.user
     label = (user.get_username() if user is not None else actor.label)[:150]
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(
-            flow=flow,
-            kind=Kind.TRANSITION,
-            at=now,
-            actor_id=user.pk if isinstance(user, models.Model) else None,
-            actor_label=label,
-            source_ip=actor.source_ip,
-            transition=name,
-            from_state=from_state,
-            to_state=flow.state,
-            note=note,
-            data={"inputs": inputs, "due_at": flow.due_at},
-        )
-        for flow, from_state, inputs in taken
-    )
+    actor_id = user.pk if isinstance(user, models.Model) else None
+    insert_rows(
+        TimelineEntry,
+        _TIMELINE_FIELDS,
+        [
+            (flow.pk, Kind.TRANSITION.value, now, actor_id, label, actor.source_ip, name,
+             from_state, flow.state, note, {"inputs": inputs, "due_at": flow.due_at})
+            for flow, from_state, inputs in taken
+        ],
+    )  # fmt: skip
     return flows
+
+
+# A timeline entry's values, in the order `transition_many` gives them.
+_TIMELINE_FIELDS = (
+    "flow_id", "kind", "at", "actor_id", "actor_label", "source_ip", "transition",
+    "from_state", "to_state", "note", "data",
+)  # fmt: skip
 
 
 @transaction.atomic

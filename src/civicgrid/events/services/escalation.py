@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Cap
+from civicgrid.core.bulk import insert_rows
 from civicgrid.core.errors import Conflict, DomainError, Forbidden
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
@@ -131,17 +132,16 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
             handler_org=None,
             handler_region=None,
         )
-    Whistle.objects.bulk_create(
-        Whistle(
-            incident=incident,
-            level=incident.level,
-            desk_id=incident.desk_id,
-            reason=Whistle.Reason.OVERDUE,
-            raised_by=_actor_label(by),
-            raised_at=now,
-        )
-        for incident in done
-    )
+    raised_by = _actor_label(by)
+    insert_rows(
+        Whistle,
+        ("incident_id", "level", "desk_id", "reason", "note", "raised_by", "raised_at"),
+        [
+            (incident.pk, incident.level, incident.desk_id, Whistle.Reason.OVERDUE.value, "",
+             raised_by, now)
+            for incident in done
+        ],
+    )  # fmt: skip
     staff = desk_staff_many(incident.desk_id for incident in done)
     title = _("whistle: case escalated")
     notifications.notify_many(

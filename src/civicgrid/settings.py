@@ -307,6 +307,9 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 EVENTS_DEADLINE_INTERVAL = env_int("EVENTS_DEADLINE_INTERVAL", 60, minimum=1)
+# Connections on which one run of the deadline job works its batches off side by side
+# (PostgreSQL; SQLite writes one at a time, so there it is always one).
+EVENTS_DEADLINE_CONNECTIONS = env_int("EVENTS_DEADLINE_CONNECTIONS", 2, minimum=1)
 # A worker shows it is alive every quarter of this (seconds); a task left running longer than
 # this by a worker not seen for as long (killed, crashed) is queued again (core.workers).
 WORKER_LEASE = env_int("WORKER_LEASE", 60, minimum=4)

@@ -7,15 +7,18 @@ that repeat or overlap changing nothing more.
 
 from __future__ import annotations
 
+import itertools
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import F
 
+from civicgrid.core.actor import acting_as, current_actor
 from civicgrid.events import categories
 from civicgrid.events.models import Category, Incident, Summons, Whistle
-from civicgrid.events.services import escalation, steps
+from civicgrid.events.services import deadlines, escalation, steps
 from civicgrid.events.services.deadlines import run_deadlines
 from civicgrid.events.services.steps import Handler
 from civicgrid.notifications.models import Notification
@@ -117,13 +120,35 @@ def test_the_warning_goes_to_whoever_the_stage_waits_for(world, report):
     assert _told(world.staff, "events.due_soon") == 0
 
 
+def test_a_stage_begun_while_the_job_warns_is_not_counted_as_warned(world, report, monkeypatch):
+    case = report(now=T0)
+    real = deadlines._lock_batch
+
+    def desk_was_quicker(ids, still, *, flows):
+        batch = real(ids, still, flows=flows)
+        # After the job read the case (warnings do not lock flows), the desk registers it.
+        steps.register(incident=_fresh(case), by=world.staff, version=_v(case))
+        return batch
+
+    monkeypatch.setattr(deadlines, "_lock_batch", desk_was_quicker)
+    assert run_deadlines(now=T0 + timedelta(minutes=50)).warned == 0
+    assert _told(world.staff, "events.due_soon") == 0
+    assert _fresh(case).warned_for_stage is None
+
+    # The new stage is warned about when it is due soon, once.
+    monkeypatch.setattr(deadlines, "_lock_batch", real)
+    assert run_deadlines(now=_fresh(case).flow.due_soon_at).warned == 1
+    assert _fresh(case).warned_for_stage == _fresh(case).flow.stage_started_at
+
+
 # --- escalation ------------------------------------------------------------------------------
 
 
 def test_an_overdue_community_case_goes_to_the_town_then_the_county_and_no_further(world, report):
     case = report(now=T0)
     first = run_deadlines(now=T0 + timedelta(hours=1, minutes=1))
-    assert (first.marked_overdue, first.escalated) == (1, 1)
+    # It goes up as soon as it falls due, with a new stage: never marked overdue on the way.
+    assert (first.marked_overdue, first.escalated) == (0, 1)
     case = _fresh(case)
     assert (case.level, case.desk_id, case.flow.state) == (1, world.town_a.code, "registered")
     assert not case.flow.overdue
@@ -144,8 +169,9 @@ def test_an_overdue_community_case_goes_to_the_town_then_the_county_and_no_furth
     # The county's stage runs out: nobody above it, so the county is told, once.
     late = _after_due(case)
     third = run_deadlines(now=late)
-    assert (third.escalated, third.overdue_notified) == (0, 1)
+    assert (third.escalated, third.overdue_notified, third.marked_overdue) == (0, 1, 1)
     assert _fresh(case).level == 2
+    assert _fresh(case).flow.overdue
     assert _told(world.county_operator, "events.overdue") == 1
     assert _quiet(run_deadlines(now=late + timedelta(hours=5))) == {}
     assert Whistle.objects.filter(incident=case).count() == 2
@@ -294,3 +320,35 @@ def test_two_jobs_at_once_escalate_each_case_once(world, report):
     assert Whistle.objects.count() == 6
     assert all(_fresh(c).level == 1 for c in cases)
     assert _told(world.town_operator, "events.whistle") == 6
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_one_job_works_its_batches_off_on_two_connections_at_once(
+    world, report, settings, monkeypatch
+):
+    require_postgres()
+    settings.EVENTS_DEADLINE_CONNECTIONS = 2
+    monkeypatch.setattr(deadlines, "BATCH", 2)
+    overdue = [report(now=T0) for _ in range(5)]
+    soon = [report(now=T0 + timedelta(minutes=20)) for _ in range(3)]
+    # The first two batches wait here for each other: a job that took its batches one after
+    # another would never get past the first.
+    both, calls, acting = threading.Barrier(2, timeout=10), itertools.count(), set()
+    batch = deadlines._overdue_batch
+
+    def together(now, ids):
+        if next(calls) < 2:
+            both.wait()
+        acting.add(current_actor().label)
+        return batch(now, ids)
+
+    monkeypatch.setattr(deadlines, "_overdue_batch", together)
+    with acting_as(label="cli:worker"):
+        done = run_deadlines(now=T0 + timedelta(hours=1, minutes=10))
+    assert acting == {"cli:worker"}  # the threads act as whoever runs the job
+    assert (done.escalated, done.warned) == (5, 3)
+    assert all(_fresh(case).level == 1 for case in overdue)
+    assert Whistle.objects.count() == 5
+    assert _told(world.town_operator, "events.whistle") == 5
+    assert all(_fresh(case).warned_for_stage is not None for case in soon)

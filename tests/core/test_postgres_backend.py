@@ -3,14 +3,20 @@ a statement with more parameters than the protocol carries (65,535) still runs."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
+from psycopg.pq import Format
+from psycopg.postgres import types
 
 from civicgrid.core.postgres.base import MAX_PARAMETERS
 from civicgrid.regions.levels import Level
 from civicgrid.regions.models import Region
 from tests.concurrency import require_postgres
 from tests.core.test_settings import settings_in_fresh_process
+
+TIMESTAMPTZ_OID = types["timestamptz"].oid
 
 
 @pytest.fixture
@@ -58,3 +64,17 @@ def test_server_side_parameters_can_be_turned_off_for_a_pooler(tmp_path):
     )
     assert found["DB"] == "civicgrid.core.postgres"
     assert "server_side_binding" not in found["OPTIONS"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_postgres")
+def test_times_are_read_by_psycopgs_own_loader_as_aware_datetimes_in_utc():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT TIMESTAMPTZ '2026-11-30 10:00:00+08', NOW()")
+        shanghai_ten, _now = cursor.fetchone()
+        loader = cursor.cursor.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    assert shanghai_ten == datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    assert shanghai_ten.tzinfo is UTC  # what Django's own loader gives
+    assert loader.__name__ == "TimestamptzLoader"  # psycopg's, not Django's SpecificTzLoader
+    assert loader.__module__.startswith(("psycopg.", "psycopg_binary.", "psycopg_c."))

@@ -310,7 +310,13 @@ def main() -> None:
 
 def _print(rows: int, load_s: float, first: dict, counts: dict, later: dict) -> None:
     print(f"deadline job over {rows:,} open incidents, PostgreSQL (goal: < 10 s)\n")
+    from django.conf import settings
+
     print(f"load (COPY, flows + incidents): {load_s:.1f} s\n")
+    print(
+        f"phases: seconds summed over the job's {settings.EVENTS_DEADLINE_CONNECTIONS} connections"
+        " (EVENTS_DEADLINE_CONNECTIONS), so together more than the total\n"
+    )
     print(f"{'run':<16} {'total':>8} {'sweep':>7} {'overdue':>8} {'warn':>7} {'chase':>7}"
           f" {'marked':>8} {'escal.':>7} {'told':>6} {'warned':>7}")  # fmt: skip
     for label, run in (("first (cold)", first), ("a minute later", later)):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from psycopg.pq import Format
 from psycopg.postgres import types
+from psycopg.pq import Format
 
 from civicgrid.core.postgres.base import MAX_PARAMETERS
 from civicgrid.regions.levels import Level

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.actor import current_actor
-from civicgrid.core.bulk import insert_rows
+from civicgrid.core.bulk import copy_rows
 from civicgrid.core.errors import Conflict, DomainError, NotFound
 from civicgrid.core.permissions import require
 from civicgrid.core.scoping import is_within
@@ -356,7 +356,7 @@ def transition_many(
     user = by if by is not None else actor.user
     label = (user.get_username() if user is not None else actor.label)[:150]
     actor_id = user.pk if isinstance(user, models.Model) else None
-    insert_rows(
+    copy_rows(
         TimelineEntry,
         _TIMELINE_FIELDS,
         [

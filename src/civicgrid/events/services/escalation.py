@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Organisation, User
 from civicgrid.accounts.roles import Cap
-from civicgrid.core.bulk import insert_rows
+from civicgrid.core.bulk import copy_rows
 from civicgrid.core.errors import Conflict, DomainError, Forbidden
 from civicgrid.core.permissions import require
 from civicgrid.events import loop
@@ -133,7 +133,7 @@ def escalate_overdue(*, incidents: Sequence[Incident], by: Any, now: datetime) -
             handler_region=None,
         )
     raised_by = _actor_label(by)
-    insert_rows(
+    copy_rows(
         Whistle,
         ("incident_id", "level", "desk_id", "reason", "note", "raised_by", "raised_at"),
         [
